@@ -1,0 +1,44 @@
+# The two commands of the README: `make demo` and `make test`. Each does its own set-up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck unit integration stack-up stack-down clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+stack-up: install
+	$(BIN)/creditflow stack up
+	$(BIN)/creditflow topics init
+
+stack-down: install
+	$(BIN)/creditflow stack down
+
+demo: stack-up
+	$(BIN)/creditflow demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest tests/unit
+
+integration: stack-up
+	$(BIN)/pytest tests/integration
+
+test: lint typecheck stack-up
+	$(BIN)/pytest tests
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

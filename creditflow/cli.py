@@ -1,0 +1,52 @@
+"""The ``creditflow`` command: thin entrypoints (parse, call, print).
+
+Each sub-command lives in ``creditflow/commands/`` and is composed here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from creditflow.commands import stack, topics
+from creditflow.errors import CreditflowError
+
+app = typer.Typer(
+    name="creditflow",
+    help="creditflow: a city's public credit information platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(stack.app, name="stack")
+app.add_typer(topics.app, name="topics")
+
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main() -> None:
+    """Console script: a CreditflowError is one line on stderr and exit code 1, not a traceback."""
+    try:
+        result = app(standalone_mode=False)
+    except CreditflowError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``creditflow`` console script, one module each."""

@@ -1,0 +1,77 @@
+"""Settings, read once from the environment (prefix ``CREDITFLOW_``) and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of creditflow; see the settings table of the README."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDITFLOW_", extra="ignore")
+
+    departments_file: Path | None = Field(
+        default=None, description="Department registry YAML; unset = the shipped one"
+    )
+    policy_file: Path | None = Field(
+        default=None, description="Policy YAML (periods, score, measures); unset = the shipped one"
+    )
+
+    # Where the services are. Unset: the local stack of ``creditflow stack up``.
+    kafka_bootstrap: str | None = Field(
+        default=None, description="Kafka bootstrap servers; unset = the local stack's broker"
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL; unset = the local stack's Redis"
+    )
+
+    # Local stack (``creditflow stack``).
+    devstack_dir: Path = Field(
+        default=Path(".devstack"), description="State of the local stack: data, logs, pids"
+    )
+    kafka_home: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CREDITFLOW_KAFKA_HOME", "KAFKA_HOME"),
+        description="An existing Kafka install (its libs/ is used instead of fetching jars)",
+    )
+    kafka_version: str = Field(
+        default="4.1.1", description="Apache Kafka version of the local stack"
+    )
+    kafka_port: int = Field(default=9092, description="Local broker's client port")
+    kafka_controller_port: int = Field(default=9093, description="Local KRaft controller port")
+    kafka_heap: str = Field(default="768m", description="Local broker's Java heap (-Xmx)")
+    redis_port: int = Field(default=6379, description="Local Redis port")
+    stack_timeout: float = Field(
+        default=90.0, description="Seconds to wait for a local service to answer"
+    )
+
+    # Kafka clients.
+    security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT"] = "PLAINTEXT"
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    topic_partitions: int = Field(default=6, ge=1, description="Partitions of every topic")
+    topic_replication: int = Field(default=1, ge=1, description="Replication factor of topics")
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.kafka_bootstrap or f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def redis_dsn(self) -> str:
+        return self.redis_url or f"redis://127.0.0.1:{self.redis_port}/0"
+
+    def kafka_client_config(self) -> dict[str, str]:
+        """The librdkafka settings every creditflow client starts from."""
+        config = {"bootstrap.servers": self.bootstrap_servers}
+        if self.security_protocol != "PLAINTEXT":
+            config["security.protocol"] = self.security_protocol
+            config["sasl.mechanism"] = "SCRAM-SHA-256"
+            if self.sasl_username:
+                config["sasl.username"] = self.sasl_username
+            if self.sasl_password:
+                config["sasl.password"] = self.sasl_password.get_secret_value()
+        return config
