@@ -1,0 +1,1 @@
+"""The event contract: Avro schemas (``avro/*.avsc``), their codec, events and identifiers."""
