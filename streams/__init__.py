@@ -1,0 +1,1 @@
+"""The platform: faust workers, the pure rules, the Redis store, relay, timers, API, metrics."""
