@@ -12,7 +12,8 @@ import click
 import typer
 from rich.console import Console
 
-from creditflow.commands import stack, topics
+from creditflow.commands import stack, topics, worker
+from creditflow.commands.publish import publish
 from creditflow.errors import CreditflowError
 
 app = typer.Typer(
@@ -24,6 +25,8 @@ app = typer.Typer(
 )
 app.add_typer(stack.app, name="stack")
 app.add_typer(topics.app, name="topics")
+app.command("worker")(worker.worker)
+app.command("publish")(publish)
 
 err_console = Console(stderr=True)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from creditflow.topics import TopicNames
 
 
 class Settings(BaseSettings):
@@ -49,12 +52,39 @@ class Settings(BaseSettings):
         default=90.0, description="Seconds to wait for a local service to answer"
     )
 
+    # Workers.
+    app_id: str = Field(default="creditflow", description="Consumer group of the workers")
+    worker_id: str | None = Field(
+        default=None, description="This worker's name (logs, outbox relay); unset = host:port"
+    )
+    web_port: int = Field(default=6066, description="Worker's HTTP port (API, /metrics)")
+    web_bind: str = Field(default="127.0.0.1", description="Worker's HTTP bind address")
+    batch_size: int = Field(default=500, ge=1, description="Events per processing batch")
+    batch_within: float = Field(default=0.2, gt=0, description="Seconds to wait to fill a batch")
+    redis_prefix: str = Field(default="cf:", description="Prefix of every Redis key")
+    clock: Literal["system", "redis"] = Field(
+        default="system", description="system, or redis: time set in Redis (tests, demo)"
+    )
+    due_interval: float = Field(default=1.0, gt=0, description="Seconds between due-time scans")
+    session_timeout: float = Field(default=30.0, gt=0, description="Kafka consumer session timeout")
+
     # Kafka clients.
     security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT"] = "PLAINTEXT"
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    topic_prefix: str = Field(
+        default="", description="Prefix of every topic name (a test's or a tenant's own set)"
+    )
     topic_partitions: int = Field(default=6, ge=1, description="Partitions of every topic")
     topic_replication: int = Field(default=1, ge=1, description="Replication factor of topics")
+
+    @property
+    def topics(self) -> TopicNames:
+        return TopicNames(self.topic_prefix)
+
+    @property
+    def worker_name(self) -> str:
+        return self.worker_id or f"{socket.gethostname()}:{self.web_port}"
 
     @property
     def bootstrap_servers(self) -> str:

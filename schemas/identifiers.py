@@ -100,9 +100,15 @@ def mask_name(value: str) -> str:
     return value[:1] + "*" * (len(value) - 1) if value else value
 
 
+def is_personal(kind: str, subject_id: str) -> bool:
+    """Whether a subject id is personal information: a natural person's, or anything that is a
+    resident ID number whatever kind it was sent with."""
+    return kind == NATURAL_PERSON or bool(ric.is_valid(subject_id))
+
+
 def mask_subject_id(kind: str, subject_id: str) -> str:
     """A subject id as it may be shown to someone not entitled to personal information."""
-    return mask_resident_id(subject_id) if kind == NATURAL_PERSON else subject_id
+    return mask_resident_id(subject_id) if is_personal(kind, subject_id) else subject_id
 
 
 def mask_subject_name(kind: str, name: str) -> str:

@@ -9,7 +9,6 @@ from rich.table import Table
 from creditflow.admin import ensure_topics
 from creditflow.departments import load_departments
 from creditflow.settings import Settings
-from creditflow.topics import all_topics
 
 app = typer.Typer(help="Manage the topics of the contract.")
 console = Console(highlight=False)
@@ -19,7 +18,7 @@ console = Console(highlight=False)
 def init() -> None:
     """Create every topic of the contract that does not exist yet (idempotent)."""
     settings = Settings()
-    names = all_topics(load_departments(settings.departments_file).ids())
+    names = settings.topics.all(load_departments(settings.departments_file).ids())
     created = set(ensure_topics(settings, names))
     table = Table("topic", "partitions", "status")
     for name in names:

@@ -13,7 +13,6 @@ from creditflow.admin import admin_client, ensure_topics
 from creditflow.departments import load_departments
 from creditflow.errors import ConfigurationError
 from creditflow.settings import Settings
-from creditflow.topics import all_topics
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +34,7 @@ def scratch_topics(admin: AdminClient) -> Iterator[list[str]]:
 
 
 def test_init_twice_creates_nothing_the_second_time(cli: RunCli, settings: Settings) -> None:
-    count = len(all_topics(load_departments(settings.departments_file).ids()))
+    count = len(settings.topics.all(load_departments(settings.departments_file).ids()))
 
     first = cli("topics", "init")
     second = cli("topics", "init")
@@ -49,7 +48,7 @@ def test_every_topic_of_the_contract_has_the_configured_partitions(
     cli: RunCli, settings: Settings, admin: AdminClient
 ) -> None:
     assert cli("topics", "init").returncode == 0
-    expected = all_topics(load_departments(settings.departments_file).ids())
+    expected = settings.topics.all(load_departments(settings.departments_file).ids())
 
     metadata = admin.list_topics(timeout=10).topics
 

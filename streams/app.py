@@ -1,0 +1,121 @@
+"""The faust application: the agent that processes input batches, timers, the outbox relay.
+
+Run it with ``creditflow worker`` (several workers share the partitions of one group).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import faust
+from redis.exceptions import RedisError
+
+from creditflow.settings import Settings
+from streams.bootstrap import Platform
+from streams.intake import Incoming
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: How long a timer holds a due subject before another worker may take it (ms).
+DUE_LEASE_MS = 30_000
+
+
+class FaustDeadLetters:
+    """Dead letters produced through the worker's own producer, awaited until delivered."""
+
+    def __init__(self, topic: Any) -> None:
+        self._topic = topic
+
+    async def send(self, key: bytes | None, value: bytes) -> None:
+        delivery = await self._topic.send(key=key, value=value)
+        await delivery
+
+
+async def retry_forever(what: str, step: Callable[[], Awaitable[T]]) -> T:
+    """Run ``step`` until it succeeds. Infrastructure outages stall the stream instead of
+    skipping input: faust acknowledges a batch once its handler returns, failed or not."""
+    delay = 0.2
+    while True:
+        try:
+            return await step()
+        except (TimeoutError, RedisError, OSError) as exc:
+            logger.warning("%s failed (%s); retrying in %.1f s", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+def _brokers(settings: Settings) -> list[str]:
+    return [f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")]
+
+
+def create_app(platform: Platform) -> faust.App:
+    settings = platform.settings
+    datadir = settings.devstack_dir.resolve() / "faust" / settings.worker_name.replace(":", "-")
+    datadir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        settings.app_id,
+        broker=_brokers(settings),
+        value_serializer="raw",
+        key_serializer="raw",
+        web_port=settings.web_port,
+        web_bind=settings.web_bind,
+        web_host=settings.web_bind,
+        datadir=str(datadir),
+        topic_partitions=settings.topic_partitions,
+        topic_allow_declare=False,  # `creditflow topics init` creates the topics up front
+        topic_disable_leader=True,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+    )
+    topics = settings.topics
+    inputs = app.topic(*topics.inputs, value_serializer="raw", key_serializer="raw")
+    dead_letters = FaustDeadLetters(
+        app.topic(topics.deadletter, value_serializer="raw", key_serializer="raw")
+    )
+    processor = platform.processor(dead_letters)
+    relay = platform.relay()
+
+    @app.agent(inputs, concurrency=1)
+    async def process(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
+            batch = [
+                Incoming(
+                    e.message.topic,
+                    e.message.partition,
+                    e.message.offset,
+                    e.message.key,
+                    e.message.value,
+                )
+                for e in events
+            ]
+            await retry_forever("processing a batch", lambda: processor.handle(batch))
+
+    @app.timer(settings.due_interval)
+    async def rederive_due() -> None:
+        now = await platform.clock.now()
+        due = await platform.store.claim_due(int(now.timestamp() * 1000), DUE_LEASE_MS, 500)
+        if due:
+            await retry_forever("re-deriving due subjects", lambda: processor.rederive(due))
+
+    @app.timer(5.0)
+    async def mark_overdue() -> None:
+        now = await platform.clock.now()
+        await platform.store.mark_overdue(platform.departments.ids(), int(now.timestamp() * 1000))
+
+    @app.task
+    async def start_relay() -> None:
+        relay.start()
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok", "worker": settings.worker_name})
+
+    app.conf.creditflow_relay = relay  # kept for shutdown
+    return app

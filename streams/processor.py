@@ -1,0 +1,294 @@
+"""One batch of input messages → atomic per-subject changes in Redis, notices, dead letters.
+
+Faust-free, so that it runs the same under the worker and in tests. Infrastructure errors
+(Redis, Kafka) propagate: the caller retries the whole batch, which is safe because every step
+is idempotent (stored events are keyed by event id, notices by deterministic id, dead letters by
+source offset).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from creditflow.departments import DepartmentRegistry
+from creditflow.topics import TopicNames
+from schemas.codec import encode_model
+from schemas.events import FeedbackReported
+from schemas.notices import DeadLettered
+from streams.clock import Clock
+from streams.intake import Accepted, Incoming, Rejected, accept, fact_from_bytes
+from streams.notify import build_notice, build_relay, dead_letter_id
+from streams.policy import Policy
+from streams.rules import derive
+from streams.rules.notices import plan_notices
+from streams.snapshot import (
+    listing_since_ms,
+    next_change_ms,
+    state_to_dict,
+    told_from_json,
+    told_to_json,
+)
+from streams.store.keys import LISTS
+from streams.store.store import FeedbackChange, Store, SubjectChange, SubjectRecord
+
+logger = logging.getLogger(__name__)
+
+MAX_CONFLICT_RETRIES = 20
+
+
+class DeadLetterSink(Protocol):
+    async def send(self, key: bytes | None, value: bytes) -> None: ...
+
+
+@dataclass
+class BatchReport:
+    """What one batch did, for metrics and logs."""
+
+    events: Counter[tuple[str, str]] = field(default_factory=Counter)  # (topic, outcome)
+    dead_letters: Counter[str] = field(default_factory=Counter)  # reason code
+    notices: Counter[tuple[str, str]] = field(default_factory=Counter)  # (department, action)
+    event_ages: list[float] = field(default_factory=list)  # seconds, occurred_at → applied
+    feedback_seconds: list[float] = field(default_factory=list)  # notice → feedback
+    subjects: int = 0
+
+
+@dataclass
+class Processor:
+    store: Store
+    policy: Policy
+    departments: DepartmentRegistry
+    topics: TopicNames
+    clock: Clock
+    dead_letters: DeadLetterSink
+    worker_id: str
+
+    async def handle(self, messages: Sequence[Incoming]) -> BatchReport:
+        report = BatchReport()
+        now = await self.clock.now()
+        records: list[Accepted] = []
+        feedback: list[Accepted] = []
+        rejected: list[Rejected] = []
+        for message in messages:
+            outcome = accept(message, self.topics, self.departments, now)
+            if isinstance(outcome, Rejected):
+                rejected.append(outcome)
+            elif outcome.fact is None:
+                feedback.append(outcome)
+            else:
+                records.append(outcome)
+        rejected += await self._apply(records, now, report)
+        rejected += await self._feedback(feedback, now, report)
+        for rejection in rejected:
+            await self._dead_letter(rejection, now, report)
+        return report
+
+    async def rederive(self, subject_ids: Sequence[str]) -> BatchReport:
+        """Re-derive subjects whose state changes by itself (their due time has come)."""
+        report = BatchReport()
+        now = await self.clock.now()
+        await self._apply_groups({sid: [] for sid in subject_ids}, now, report, force=True)
+        return report
+
+    async def _apply(
+        self, records: list[Accepted], now: datetime, report: BatchReport
+    ) -> list[Rejected]:
+        groups: dict[str, list[Accepted]] = defaultdict(list)
+        for accepted in records:
+            groups[accepted.subject_id].append(accepted)
+        return await self._apply_groups(groups, now, report, force=False)
+
+    async def _apply_groups(
+        self, groups: dict[str, list[Accepted]], now: datetime, report: BatchReport, *, force: bool
+    ) -> list[Rejected]:
+        pending = dict(groups)
+        for _ in range(MAX_CONFLICT_RETRIES):
+            if not pending:
+                return []
+            loaded = await self.store.load(list(pending))
+            plans = [self._plan(loaded[sid], events, now, force) for sid, events in pending.items()]
+            changes = [p.change for p in plans if p.change is not None]
+            versions = await self.store.apply(changes)
+            conflicted = {c.subject_id for c, v in zip(changes, versions, strict=True) if v < 0}
+            rejected: list[Rejected] = []
+            for plan in plans:
+                if plan.subject_id not in conflicted:
+                    plan.count(report, now)
+                    rejected += plan.rejected
+            pending = {sid: pending[sid] for sid in conflicted}
+            if not pending:
+                return rejected
+            logger.info("version conflict on %d subjects; retrying", len(pending))
+        raise RuntimeError(f"subjects kept conflicting: {sorted(pending)[:5]}")
+
+    def _plan(
+        self, stored: SubjectRecord, events: list[Accepted], now: datetime, force: bool
+    ) -> _Plan:
+        plan = _Plan(stored.subject_id)
+        new: dict[str, Accepted] = {}
+        for accepted in events:
+            if accepted.event_id in stored.events or accepted.event_id in new:
+                plan.duplicates.append(accepted)
+            else:
+                new[accepted.event_id] = accepted
+        facts = [f for f in map(fact_from_bytes, stored.events.values()) if f is not None]
+        facts += [a.fact for a in new.values() if a.fact is not None]
+        state = derive(facts, self.policy, now)
+        for ignored in state.ignored:
+            if ignored.event_id in new:
+                # The rules would keep it without effect; an event that is refused on arrival
+                # goes back to its sender with the reason instead.
+                turned = new.pop(ignored.event_id)
+                plan.rejected.append(
+                    Rejected(
+                        turned.message,
+                        ignored.reason_code,
+                        ignored.reason,
+                        None,
+                        turned.event.department_id,
+                        None,
+                    )
+                )
+        if not new and not force:
+            return plan
+        plan.applied = list(new.values())
+        if not state.subject_kind:
+            return plan  # nothing stored yet and nothing new: no subject to write
+        intents, told = plan_notices(stored.subject_id, told_from_json(stored.told), state)
+        subject = (stored.subject_id, state.subject_kind, state.subject_name)
+        notices = [
+            build_notice(
+                intent,
+                subject,
+                now,
+                policy=self.policy,
+                departments=self.departments,
+                topics=self.topics,
+            )
+            for intent in intents
+        ]
+        snapshot = state_to_dict(stored.subject_id, state, now)
+        plan.change = SubjectChange(
+            subject_id=stored.subject_id,
+            expected_version=stored.version,
+            new_events={eid: a.value for eid, a in new.items()},
+            snapshot=_json(snapshot),
+            told=told_to_json(told),
+            kind=state.subject_kind,
+            name=state.subject_name,
+            next_ms=next_change_ms(state),
+            list_since_ms=[listing_since_ms(state, kind) for kind in LISTS],
+            notices=notices,
+        )
+        return plan
+
+    async def _feedback(
+        self, answers: list[Accepted], now: datetime, report: BatchReport
+    ) -> list[Rejected]:
+        rejected = []
+        for accepted in answers:
+            answer = accepted.event
+            if not isinstance(answer, FeedbackReported):
+                continue
+            (notice,) = await self.store.notices(answer.subject_id, [answer.notice_id])
+            outcome, created = "unknown_notice", 0
+            if notice is not None:
+                topic, key, value = build_relay(answer, notice, now, self.departments, self.topics)
+                outcome, created = await self.store.feedback(
+                    FeedbackChange(
+                        answer.subject_id,
+                        answer.notice_id,
+                        answer.department_id,
+                        accepted.event_id,
+                        str(answer.status),
+                        _ms(answer.occurred_at),
+                        topic,
+                        key,
+                        value,
+                    )
+                )
+            if outcome == "ok":
+                report.events[(accepted.message.topic, "applied")] += 1
+                report.feedback_seconds.append(max(0.0, _ms(answer.occurred_at) - created) / 1000)
+            elif outcome == "duplicate":
+                report.events[(accepted.message.topic, "duplicate")] += 1
+            else:
+                reason = {
+                    "unknown_notice": f"no notice {answer.notice_id} was sent for this subject",
+                    "wrong_department": f"notice {answer.notice_id} was not sent to "
+                    f"{answer.department_id}",
+                }[outcome]
+                rejected.append(
+                    Rejected(
+                        accepted.message,
+                        f"feedback.{outcome}",
+                        reason,
+                        "notice_id",
+                        answer.department_id,
+                        None,
+                    )
+                )
+        return rejected
+
+    async def _dead_letter(self, rejection: Rejected, now: datetime, report: BatchReport) -> None:
+        m = rejection.message
+        letter = DeadLettered(
+            event_id=dead_letter_id(m.topic, m.partition, m.offset),
+            occurred_at=now,
+            department_id=rejection.department_id,
+            subject_id=rejection.subject_id,
+            source_topic=m.topic,
+            source_partition=m.partition,
+            source_offset=m.offset,
+            original_key=m.key,
+            original_value=m.value,
+            reason_code=rejection.reason_code,
+            reason=rejection.reason,
+            field=rejection.field,
+            rejected_by=self.worker_id,
+        )
+        key = rejection.subject_id.encode() if rejection.subject_id else None
+        await self.dead_letters.send(key, encode_model(letter))
+        report.events[(m.topic, "rejected")] += 1
+        report.dead_letters[rejection.reason_code] += 1
+        logger.warning(
+            "dead letter: topic=%s partition=%s offset=%s key=%s reason=%s",
+            m.topic,
+            m.partition,
+            m.offset,
+            rejection.subject_id,
+            rejection.reason_code,
+        )
+
+
+@dataclass
+class _Plan:
+    subject_id: str
+    change: SubjectChange | None = None
+    applied: list[Accepted] = field(default_factory=list)
+    duplicates: list[Accepted] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def count(self, report: BatchReport, now: datetime) -> None:
+        for accepted in self.applied:
+            report.events[(accepted.message.topic, "applied")] += 1
+            report.event_ages.append((now - accepted.event.occurred_at).total_seconds())
+        for accepted in self.duplicates:
+            report.events[(accepted.message.topic, "duplicate")] += 1
+        if self.change is not None:
+            report.subjects += 1
+            for notice in self.change.notices:
+                report.notices[(notice.department_id, str(notice.record["action"]))] += 1
+
+
+def _ms(instant: datetime) -> int:
+    return int(instant.timestamp() * 1000)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

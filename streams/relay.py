@@ -1,0 +1,143 @@
+"""The outbox relay: publishes the notices queued in Redis, removing each only once Kafka has it.
+
+Entries are read through a Redis consumer group, so that several workers share the outbox; an
+entry taken by a worker that died is claimed by another after ``claim_idle`` seconds. A crash at
+any point loses nothing: at worst a notice is produced twice with the same id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from confluent_kafka import KafkaError, Message, Producer
+from redis import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from streams.store.keys import Keys
+
+logger = logging.getLogger(__name__)
+
+GROUP = "relay"
+Entries = list[tuple[bytes, dict[bytes, bytes]]]
+
+
+def _entries(raw: Any) -> Entries:
+    # An entry deleted after it was read comes back without fields: nothing to publish.
+    return [(entry_id, fields) for entry_id, fields in raw if fields]
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        redis: Redis,
+        producer: Producer,
+        keys: Keys,
+        consumer: str,
+        *,
+        batch: int = 500,
+        claim_idle: float = 30.0,
+    ) -> None:
+        self.redis = redis
+        self.producer = producer
+        self.keys = keys
+        self.consumer = consumer
+        self.batch = batch
+        self.claim_idle_ms = int(claim_idle * 1000)
+        self.published = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def ensure_group(self) -> None:
+        try:
+            self.redis.xgroup_create(self.keys.outbox, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def depth(self) -> int:
+        """Entries not yet published (queued or in flight)."""
+        return int(self.redis.xlen(self.keys.outbox))
+
+    def run_once(self, block_ms: int = 1000) -> int:
+        """Publish one batch; returns how many entries were published and removed."""
+        entries = self._own_pending() or self._claimed() or self._new(block_ms)
+        if not entries:
+            return 0
+        delivered: list[bytes] = []
+
+        def report(error: KafkaError | None, _message: Message, entry_id: bytes) -> None:
+            if error is None:
+                delivered.append(entry_id)
+            else:
+                logger.error("notice not delivered (kept in the outbox): %s", error.str())
+
+        for entry_id, fields in entries:
+            self._produce(entry_id, fields, report)
+        self.producer.flush(30)
+        if delivered:
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.xack(self.keys.outbox, GROUP, *delivered)
+            pipe.xdel(self.keys.outbox, *delivered)
+            pipe.execute()
+        self.published += len(delivered)
+        return len(delivered)
+
+    def _produce(self, entry_id: bytes, fields: dict[bytes, bytes], report: Any) -> None:
+        def on_delivery(error: KafkaError | None, message: Message) -> None:
+            report(error, message, entry_id)
+
+        while True:
+            try:
+                self.producer.produce(
+                    fields[b"topic"].decode(),
+                    key=fields[b"key"],
+                    value=fields[b"value"],
+                    on_delivery=on_delivery,
+                )
+                return
+            except BufferError:
+                self.producer.poll(0.5)
+
+    def _own_pending(self) -> Entries:
+        # Entries this consumer read before a restart and never acknowledged.
+        reply: Any = self.redis.xreadgroup(
+            GROUP, self.consumer, {self.keys.outbox: "0"}, count=self.batch
+        )
+        return _entries(reply[0][1]) if reply else []
+
+    def _claimed(self) -> Entries:
+        reply: Any = self.redis.xautoclaim(
+            self.keys.outbox, GROUP, self.consumer, self.claim_idle_ms, "0-0", count=self.batch
+        )
+        return _entries(reply[1])
+
+    def _new(self, block_ms: int) -> Entries:
+        reply: Any = self.redis.xreadgroup(
+            GROUP, self.consumer, {self.keys.outbox: ">"}, count=self.batch, block=block_ms
+        )
+        return _entries(reply[0][1]) if reply else []
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="outbox-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                self.ensure_group()
+                while not self._stop.is_set():
+                    self.run_once()
+                backoff = 0.5
+            except (RedisError, OSError) as exc:
+                logger.warning("outbox relay: %s; retrying in %.1f s", exc, backoff)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)

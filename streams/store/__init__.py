@@ -1,0 +1,1 @@
+"""The Redis store: keys, Lua scripts and their callers."""

@@ -1,0 +1,50 @@
+-- Apply one subject's change atomically: new events, derived state, list membership, due time,
+-- notices and their outbox entries, all or nothing, if the subject's version is still the one
+-- the change was computed from (several workers may touch a subject: the loser retries).
+--
+-- KEYS: 1 state hash, 2 events hash, 3 notices hash, 4 due zset, 5 outbox stream,
+--       6..8 list zsets (BLACK, RED, THREE_YEAR_CLEAN)
+-- ARGV: 1 expected version, 2 subject id, 3 header JSON, 4 number of events,
+--       then (event id, event bytes) per event, then the number of notices,
+--       then (notice id, notice JSON, department, due ms, topic, key, value) per notice.
+-- Returns the new version, or -1 if the version moved on.
+local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+if version ~= tonumber(ARGV[1]) then
+  return -1
+end
+local sid = ARGV[2]
+local h = cjson.decode(ARGV[3])
+local i = 4
+local n_events = tonumber(ARGV[i])
+for _ = 1, n_events do
+  redis.call('HSET', KEYS[2], ARGV[i + 1], ARGV[i + 2])
+  i = i + 2
+end
+version = version + 1
+redis.call('HSET', KEYS[1], 'version', version, 'snapshot', h.snapshot, 'told', h.told,
+  'kind', h.kind, 'name', h.name, 'next', h.next)
+if h.next >= 0 then
+  redis.call('ZADD', KEYS[4], h.next, sid)
+else
+  redis.call('ZREM', KEYS[4], sid)
+end
+for k = 1, 3 do
+  if h.lists[k] >= 0 then
+    redis.call('ZADD', KEYS[5 + k], h.lists[k], sid)
+  else
+    redis.call('ZREM', KEYS[5 + k], sid)
+  end
+end
+i = i + 1
+local n_notices = tonumber(ARGV[i])
+for _ = 1, n_notices do
+  local nid, record, dept, due = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  -- A notice id already known is the same notice: never queue it twice.
+  if redis.call('HSETNX', KEYS[3], nid, record) == 1 then
+    redis.call('ZADD', h.prefix .. 'notices:pending:' .. dept, due, sid .. '|' .. nid)
+    redis.call('XADD', KEYS[5], '*', 'id', nid, 'topic', ARGV[i + 5], 'key', ARGV[i + 6],
+      'value', ARGV[i + 7])
+  end
+  i = i + 7
+end
+return version

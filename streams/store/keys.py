@@ -1,0 +1,43 @@
+"""Redis key names. A subject's keys carry its id as a hash tag (``{id}``) so that they share a
+Redis Cluster slot; the indexes across subjects live under the same prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.enums import ListKind
+
+LISTS = (ListKind.BLACK, ListKind.RED, ListKind.THREE_YEAR_CLEAN)
+NOTICE_STATUSES = ("pending", "overdue", "answered")
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str = "cf:"
+
+    def state(self, subject_id: str) -> str:
+        return f"{self.prefix}{{{subject_id}}}:state"
+
+    def events(self, subject_id: str) -> str:
+        return f"{self.prefix}{{{subject_id}}}:events"
+
+    def notices(self, subject_id: str) -> str:
+        return f"{self.prefix}{{{subject_id}}}:notices"
+
+    @property
+    def due(self) -> str:
+        return f"{self.prefix}due"
+
+    @property
+    def outbox(self) -> str:
+        return f"{self.prefix}outbox"
+
+    def list(self, kind: ListKind) -> str:
+        return f"{self.prefix}list:{kind}"
+
+    def department_notices(self, status: str, department_id: str) -> str:
+        return f"{self.prefix}notices:{status}:{department_id}"
+
+    @property
+    def clock(self) -> str:
+        return f"{self.prefix}clock"

@@ -1,0 +1,183 @@
+"""The Redis store of the platform: subjects' events and state, lists, notices, the outbox.
+
+Every change of a subject is one Lua call (``apply.lua``); a batch of subjects is one pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from redis.asyncio import Redis
+
+from streams.store.keys import LISTS, Keys
+
+
+def _script(name: str) -> str:
+    return resources.files("streams.store").joinpath(name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRecord:
+    """A subject as stored: its version, its events' bytes and what departments were told."""
+
+    subject_id: str
+    version: int
+    events: dict[str, bytes]
+    told: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingNotice:
+    notice_id: str
+    record: dict[str, Any]  # what the API and the feedback tracking read
+    department_id: str
+    due_ms: int
+    topic: str
+    key: bytes
+    value: bytes
+
+
+@dataclass
+class SubjectChange:
+    """Everything one atomic step writes for one subject."""
+
+    subject_id: str
+    expected_version: int
+    new_events: dict[str, bytes]
+    snapshot: str
+    told: str
+    kind: str
+    name: str
+    next_ms: int | None
+    list_since_ms: Sequence[int | None]  # one per LISTS entry
+    notices: list[OutgoingNotice] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackChange:
+    subject_id: str
+    notice_id: str
+    department_id: str
+    event_id: str
+    status: str
+    answered_ms: int
+    relay_topic: str
+    relay_key: bytes
+    relay_value: bytes
+
+
+class Store:
+    def __init__(self, redis: Redis, keys: Keys | None = None) -> None:
+        self.redis = redis
+        self.keys = keys or Keys()
+        self._apply = redis.register_script(_script("apply.lua"))
+        self._feedback = redis.register_script(_script("feedback.lua"))
+        self._overdue = redis.register_script(_script("overdue.lua"))
+        self._claim = redis.register_script(_script("claim.lua"))
+
+    async def load(self, subject_ids: Sequence[str]) -> dict[str, SubjectRecord]:
+        """Read several subjects in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for sid in subject_ids:
+            pipe.hmget(self.keys.state(sid), "version", "told")
+            pipe.hgetall(self.keys.events(sid))
+        replies = await pipe.execute()
+        loaded = {}
+        for index, sid in enumerate(subject_ids):
+            (version, told), events = replies[2 * index], replies[2 * index + 1]
+            loaded[sid] = SubjectRecord(
+                sid, int(version or 0), {k.decode(): v for k, v in events.items()}, told
+            )
+        return loaded
+
+    async def apply(self, changes: Sequence[SubjectChange]) -> list[int]:
+        """Apply each change atomically; returns each new version, or -1 where it conflicted."""
+        pipe = self.redis.pipeline(transaction=False)
+        for change in changes:
+            await self._apply(
+                keys=self._apply_keys(change.subject_id), args=self._apply_args(change), client=pipe
+            )
+        return [int(v) for v in await pipe.execute()]
+
+    def _apply_keys(self, sid: str) -> list[str]:
+        k = self.keys
+        return [
+            k.state(sid),
+            k.events(sid),
+            k.notices(sid),
+            k.due,
+            k.outbox,
+            *(k.list(kind) for kind in LISTS),
+        ]
+
+    def _apply_args(self, change: SubjectChange) -> list[Any]:
+        header = json.dumps(
+            {
+                "snapshot": change.snapshot,
+                "told": change.told,
+                "kind": change.kind,
+                "name": change.name,
+                "next": -1 if change.next_ms is None else change.next_ms,
+                "lists": [-1 if since is None else since for since in change.list_since_ms],
+                "prefix": self.keys.prefix,
+            },
+            ensure_ascii=False,
+        )
+        args: list[Any] = [change.expected_version, change.subject_id, header]
+        args.append(len(change.new_events))
+        for event_id, value in change.new_events.items():
+            args += [event_id, value]
+        args.append(len(change.notices))
+        for n in change.notices:
+            record = json.dumps(n.record, ensure_ascii=False, separators=(",", ":"))
+            args += [n.notice_id, record, n.department_id, n.due_ms, n.topic, n.key, n.value]
+        return args
+
+    async def notices(
+        self, subject_id: str, notice_ids: Sequence[str]
+    ) -> list[dict[str, Any] | None]:
+        raw = await self.redis.hmget(self.keys.notices(subject_id), list(notice_ids))
+        return [None if r is None else json.loads(r) for r in raw]
+
+    async def feedback(self, change: FeedbackChange) -> tuple[str, int]:
+        """Record an answer; returns (outcome, the notice's creation time in ms)."""
+        outcome, created = await self._feedback(
+            keys=[self.keys.notices(change.subject_id), self.keys.outbox],
+            args=[
+                change.notice_id,
+                change.department_id,
+                change.event_id,
+                change.status,
+                change.answered_ms,
+                self.keys.prefix,
+                change.subject_id,
+                change.relay_topic,
+                change.relay_key,
+                change.relay_value,
+            ],
+        )
+        return outcome.decode(), int(created)
+
+    async def mark_overdue(
+        self, department_ids: Sequence[str], now_ms: int, batch: int = 1000
+    ) -> int:
+        moved = 0
+        for dept in department_ids:
+            moved += int(
+                await self._overdue(
+                    keys=[
+                        self.keys.department_notices("pending", dept),
+                        self.keys.department_notices("overdue", dept),
+                    ],
+                    args=[now_ms, self.keys.prefix, batch],
+                )
+            )
+        return moved
+
+    async def claim_due(self, now_ms: int, lease_ms: int, batch: int) -> list[str]:
+        due = await self._claim(keys=[self.keys.due], args=[now_ms, lease_ms, batch])
+        return [sid.decode() for sid in due]
