@@ -30,7 +30,6 @@ from confluent_kafka import KafkaError, Message, Producer
 
 from creditflow.departments import DepartmentRegistry, load_departments
 from creditflow.settings import Settings
-from creditflow.topics import EVENT_TOPICS
 from producers.errors import DeliveryError, PublishError
 from schemas.checks import check_plausible
 from schemas.codec import encode_model, to_model
@@ -198,7 +197,7 @@ class DepartmentPublisher:
             )
         check_plausible(event, self._clock(), self.departments)
         value = encode_model(event)
-        topic = EVENT_TOPICS[event.topic_kind]
+        topic = self.settings.topics.event(event.topic_kind)
         delivery = Delivery(self, event)
 
         def report(error: KafkaError | None, message: Message) -> None:

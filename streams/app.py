@@ -6,6 +6,7 @@ Run it with ``creditflow worker`` (several workers share the partitions of one g
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -95,14 +96,16 @@ def create_app(platform: Platform) -> faust.App:
                 )
                 for e in events
             ]
-            await retry_forever("processing a batch", lambda: processor.handle(batch))
+            await retry_forever("processing a batch", functools.partial(processor.handle, batch))
 
     @app.timer(settings.due_interval)
     async def rederive_due() -> None:
         now = await platform.clock.now()
         due = await platform.store.claim_due(int(now.timestamp() * 1000), DUE_LEASE_MS, 500)
         if due:
-            await retry_forever("re-deriving due subjects", lambda: processor.rederive(due))
+            await retry_forever(
+                "re-deriving due subjects", functools.partial(processor.rederive, due)
+            )
 
     @app.timer(5.0)
     async def mark_overdue() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
+from confluent_kafka import Producer
 import redis.asyncio
 
 from creditflow.departments import DepartmentRegistry, load_departments
@@ -40,8 +41,6 @@ class Platform:
         )
 
     def relay(self) -> OutboxRelay:
-        from confluent_kafka import Producer
-
         client = redis.Redis.from_url(self.settings.redis_dsn)
         config = producer_config(self.settings, f"creditflow-relay-{self.settings.worker_name}")
         return OutboxRelay(client, Producer(config), self.keys, self.settings.worker_name)
