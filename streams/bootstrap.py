@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
-from confluent_kafka import Producer
 import redis.asyncio
+from confluent_kafka import Producer
 
 from creditflow.departments import DepartmentRegistry, load_departments
 from creditflow.settings import Settings
