@@ -23,7 +23,7 @@ from rich.table import Table
 from creditflow.admin import admin_client, partition_counts
 from creditflow.departments import load_departments
 from creditflow.settings import Settings
-from producers.columns import ImportKind, table_for
+from producers.columns import ImportKind
 from producers.deadletter import DeadLetterSink
 from producers.errors import PublishError
 from producers.importer import FileImporter, ImportProgress, ImportReport
@@ -31,6 +31,7 @@ from producers.publisher import DepartmentPublisher, producer_config
 from producers.reader import FileFormat, open_source
 from producers.report import check_writable, default_report_path, report_lines, write_report
 from producers.rows import EventBuilder
+from producers.templates import table_for
 
 SHOWN_ROWS = 10
 
