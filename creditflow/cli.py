@@ -12,7 +12,7 @@ import click
 import typer
 from rich.console import Console
 
-from creditflow.commands import stack, topics, worker
+from creditflow.commands import stack, subscribe, topics, worker
 from creditflow.commands.publish import publish
 from creditflow.errors import CreditflowError
 
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(stack.app, name="stack")
 app.add_typer(topics.app, name="topics")
 app.command("worker")(worker.worker)
+app.command("subscribe")(subscribe.subscribe)
 app.command("publish")(publish)
 
 err_console = Console(stderr=True)
