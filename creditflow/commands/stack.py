@@ -13,7 +13,9 @@ from creditflow.devstack.paths import shown
 from creditflow.devstack.service import ServiceStatus
 from creditflow.settings import Settings
 
-app = typer.Typer(help="Run the local stack (Apache Kafka + Redis) as plain processes.")
+app = typer.Typer(
+    help="Run the local stack (Apache Kafka, Redis, Prometheus if installed) as plain processes."
+)
 console = Console(highlight=False)
 
 
@@ -27,6 +29,8 @@ def _line(status: ServiceStatus) -> str:
 
 
 def _state(status: ServiceStatus) -> str:
+    if status.state == "absent":
+        return "[yellow]not installed[/]"
     if status.answers:
         return f"[green]{status.state}[/]"
     # "running" alone would hide a process that is up but does not answer (yet).
@@ -36,7 +40,7 @@ def _state(status: ServiceStatus) -> str:
 
 @app.command()
 def up() -> None:
-    """Start Kafka (KRaft) and Redis on loopback unless running or configured; wait for both."""
+    """Start Kafka (KRaft), Redis and Prometheus on loopback unless running or configured."""
     began = time.monotonic()
     statuses = stack.up(Settings())
     for status in statuses:
@@ -53,12 +57,13 @@ def down() -> None:
 
 @app.command()
 def status() -> None:
-    """Show each service; exit code 0 only if both answer."""
+    """Show each service; exit code 0 only if every installed one answers."""
     statuses = stack.status(Settings())
     table = Table("service", "state", "address", "pid", "log")
     for s in statuses:
         pid = "" if s.pid is None else str(s.pid)
         table.add_row(s.name, _state(s), s.address, pid, "" if s.log is None else shown(s.log))
     console.print(table)
-    if not all(s.answers for s in statuses):
+    # Prometheus is optional: not installed is no failure, installed and not answering is.
+    if not all(s.answers or s.state == "absent" for s in statuses):
         raise typer.Exit(1)

@@ -84,6 +84,27 @@ class StackPaths:
         return self.run_dir / "redis.pid"
 
     @property
+    def prometheus_dir(self) -> Path:
+        return self.root / "prometheus"
+
+    @property
+    def prometheus_data(self) -> Path:
+        return self.prometheus_dir / "data"
+
+    @property
+    def prometheus_config(self) -> Path:
+        return self.prometheus_dir / "prometheus.yml"
+
+    @property
+    def prometheus_log(self) -> Path:
+        # Prometheus logs to stderr only: its output is its log.
+        return self.logs_dir / "prometheus.log"
+
+    @property
+    def prometheus_pid(self) -> Path:
+        return self.run_dir / "prometheus.pid"
+
+    @property
     def mvn_log(self) -> Path:
         return self.logs_dir / "mvn.log"
 

@@ -20,7 +20,8 @@ from .paths import StackPaths, shown
 
 logger = logging.getLogger(__name__)
 
-State = Literal["running", "stopped", "external"]
+# absent: an optional program that is not installed; the stack goes on without it.
+State = Literal["running", "stopped", "external", "absent"]
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,18 @@ class Service(ABC):
     def prepare(self) -> list[str]:
         """Install or fetch what is missing and write the config; the command to start."""
 
+    def absence(self) -> str | None:
+        """Why the stack runs without this service (an optional program that is not installed),
+        or None when it is needed."""
+        return None
+
     def pid(self) -> int | None:
         return process.owned_pid(self.pid_file, self.is_ours)
 
     def status(self) -> ServiceStatus:
+        why = self.absence()
+        if why is not None:
+            return self.describe("absent", False, note=why)
         if self.external:
             return self.describe("external", self.answers())
         pid = self.pid()
@@ -105,7 +114,7 @@ class Service(ABC):
     def describe(
         self, state: State, answers: bool, pid: int | None = None, note: str = ""
     ) -> ServiceStatus:
-        log = None if state == "external" else self.log_file
+        log = None if state in ("external", "absent") else self.log_file
         return ServiceStatus(self.name, state, self.address, answers, pid, log, note)
 
     def check_external(self) -> ServiceStatus:

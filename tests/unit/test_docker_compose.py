@@ -6,6 +6,7 @@ run offline on the Prometheus config and rules.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ DOCKER = REPO / "docker"
 COMPOSE_FILE = DOCKER / "compose.yaml"
 PROMETHEUS_CONFIG = DOCKER / "prometheus" / "prometheus.yml"
 GRAFANA_PROVISIONING = DOCKER / "grafana" / "provisioning"
+DASHBOARD = DOCKER / "grafana" / "dashboards" / "creditflow.json"
 PROMTOOL = Path("/usr/bin/promtool")
 
 ONE_SHOT_SERVICES = {"topics"}
@@ -456,4 +458,56 @@ def test_grafana_dashboard_provider_reads_the_mounted_folder(
                 f"dashboard provider {provider.get('name')!r} reads {path!r}, "
                 "which grafana does not bind-mount from an existing folder"
             )
+    assert not problems, "\n".join(problems)
+
+
+def _dashboard_panels(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for panel in node.get("panels") or []:
+        if panel.get("type") == "row":
+            yield from _dashboard_panels(panel)
+        else:
+            yield panel
+
+
+def test_grafana_dashboards_are_provisioned_json_on_the_prometheus_datasource(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    folders = {
+        _bind_mount_source(services["grafana"], (provider.get("options") or {}).get("path", ""))
+        for provider in _provisioning_entries("dashboards", "providers")
+    }
+    dashboards = sorted(path for folder in folders if folder for path in folder.glob("*.json"))
+    assert DASHBOARD.resolve() in dashboards, (
+        "docker/grafana/dashboards/creditflow.json is not in a folder a dashboard provider reads"
+    )
+    (datasource,) = [
+        s
+        for s in _provisioning_entries("datasources", "datasources")
+        if s.get("type") == "prometheus"
+    ]
+    problems, uids = [], []
+    for path in dashboards:
+        name = path.relative_to(REPO)
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            problems.append(f"{name} is not valid JSON: {exc}")
+            continue
+        problems += [f"{name} has no {key!r}" for key in ("uid", "title") if not document.get(key)]
+        uids.append(document.get("uid"))
+        panels = list(_dashboard_panels(document))
+        if not panels:
+            problems.append(f"{name} has no panels")
+        for panel in panels:
+            for target in [panel, *panel.get("targets", [])]:
+                uid = (target.get("datasource") or {}).get("uid")
+                if uid != datasource["uid"]:
+                    problems.append(
+                        f"{name}, panel {panel.get('title')!r}: datasource uid {uid!r}, "
+                        f"not the provisioned {datasource['uid']!r}"
+                    )
+            if not any(target.get("expr") for target in panel.get("targets", [])):
+                problems.append(f"{name}, panel {panel.get('title')!r} has no query")
+    if len(set(uids)) != len(uids):
+        problems.append(f"dashboard uids repeat: {uids}")
     assert not problems, "\n".join(problems)
