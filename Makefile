@@ -22,7 +22,7 @@ stack-down: install
 	$(BIN)/creditflow stack down
 
 demo: stack-up
-	$(BIN)/creditflow demo
+	$(BIN)/creditflow demo $(DEMO_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

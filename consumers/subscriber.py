@@ -55,7 +55,9 @@ class DepartmentSubscriber:
         group_id: str | None = None,
         seen: SeenIds | None = None,
         departments: DepartmentRegistry | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """``clock`` dates the answers (default: the system clock; a simulation passes its own)."""
         self.settings = settings or Settings()
         registry = departments or load_departments(self.settings.departments_file)
         if department_id not in registry:
@@ -76,6 +78,7 @@ class DepartmentSubscriber:
         self._consumer.subscribe([self.topic])
         self._publisher: DepartmentPublisher | None = None
         self._registry = registry
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     def notices(
         self, timeout: float | None = None, max_count: int | None = None
@@ -117,20 +120,25 @@ class DepartmentSubscriber:
         return handled
 
     def answer(
-        self, notice: MeasureNotified, status: FeedbackStatus | str, note: str | None = None
+        self,
+        notice: MeasureNotified,
+        status: FeedbackStatus | str,
+        note: str | None = None,
+        occurred_at: datetime | None = None,
     ) -> Delivery:
-        """Report what the department did with a measure notice (执行反馈)."""
+        """Report what the department did with a measure notice (执行反馈); ``occurred_at``
+        (when it acted) defaults to the subscriber's clock."""
         if notice.department_id != self.department_id:
             raise ContractError(
                 f"notice {notice.notice_id} was sent to {notice.department_id}", field="notice_id"
             )
         if self._publisher is None:
             self._publisher = DepartmentPublisher(
-                self.department_id, self.settings, departments=self._registry
+                self.department_id, self.settings, departments=self._registry, clock=self._clock
             )
         return self._publisher.feedback(
             {
-                "occurred_at": datetime.now(UTC),
+                "occurred_at": occurred_at or self._clock(),
                 "subject_id": notice.subject_id,
                 "subject_kind": notice.subject_kind,
                 "subject_name": notice.subject_name,
