@@ -8,11 +8,19 @@ from __future__ import annotations
 import logging
 import sys
 
-import click
 import typer
 from rich.console import Console
 
-from creditflow.commands import stack, subscribe, topics, worker
+from creditflow.commands import (
+    check,
+    demo,
+    kafka,
+    stack,
+    subscribe,
+    token,
+    topics,
+    worker,
+)
 from creditflow.commands.publish import publish
 from creditflow.errors import CreditflowError
 
@@ -28,6 +36,10 @@ app.add_typer(topics.app, name="topics")
 app.command("worker")(worker.worker)
 app.command("subscribe")(subscribe.subscribe)
 app.command("publish")(publish)
+app.command("demo")(demo.demo)
+app.command("check")(check.check)
+app.add_typer(token.app, name="token")
+app.add_typer(kafka.app, name="kafka")
 
 err_console = Console(stderr=True)
 
@@ -41,16 +53,13 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug log
 
 
 def main() -> None:
-    """Console script: a CreditflowError is one line on stderr and exit code 1, not a traceback."""
+    """Console script: a CreditflowError is one line on stderr and exit code 1, not a traceback.
+
+    Usage errors, ``--help`` and exit codes are left to the CLI framework (standalone mode), which
+    handles its own exceptions; only ours need catching here.
+    """
     try:
-        result = app(standalone_mode=False)
+        app()
     except CreditflowError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    sys.exit(result if isinstance(result, int) else 0)

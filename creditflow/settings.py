@@ -6,10 +6,24 @@ import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+import yaml
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from creditflow.topics import TopicNames
+
+#: Under ``Settings.secrets_dir``: Kafka user → password, written by ``creditflow stack up``.
+KAFKA_USERS_FILE = "kafka-users.yaml"
+
+
+def local_secret(path: Path, name: str) -> str | None:
+    """One entry of a YAML secrets file of the local stack, or None if there is none."""
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    value = entries.get(name) if isinstance(entries, dict) else None
+    return value if isinstance(value, str) else None
 
 
 class Settings(BaseSettings):
@@ -48,6 +62,7 @@ class Settings(BaseSettings):
     kafka_controller_port: int = Field(default=9093, description="Local KRaft controller port")
     kafka_heap: str = Field(default="768m", description="Local broker's Java heap (-Xmx)")
     redis_port: int = Field(default=6379, description="Local Redis port")
+    prometheus_port: int = Field(default=9090, description="Local Prometheus' port")
     stack_timeout: float = Field(
         default=90.0, description="Seconds to wait for a local service to answer"
     )
@@ -67,11 +82,47 @@ class Settings(BaseSettings):
     )
     due_interval: float = Field(default=1.0, gt=0, description="Seconds between due-time scans")
     session_timeout: float = Field(default=30.0, gt=0, description="Kafka consumer session timeout")
+    metrics_interval: float = Field(
+        default=5.0, gt=0, description="Seconds between refreshes of the gauges (Redis, lag)"
+    )
+    scrape_targets_dir: Path | None = Field(
+        default=None,
+        description="Where workers register for the local Prometheus; unset = <devstack>/",
+    )
 
     # Kafka clients.
+    kafka_security: Literal["plaintext", "sasl"] = Field(
+        default="plaintext",
+        description="sasl: SCRAM-SHA-256 logins and ACLs (local stack, clients); or plaintext",
+    )
     security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT"] = "PLAINTEXT"
-    sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
+    sasl_username: str | None = Field(
+        default=None, description="Kafka user (sasl); unset = platform"
+    )
+    sasl_password: SecretStr | None = Field(
+        default=None, description="Its password; unset = the local stack's generated one"
+    )
+
+    # Credit-check API and personal information.
+    api_tokens_file: Path | None = Field(
+        default=None, description="Departments' API token hashes (YAML); unset = <devstack>/"
+    )
+    api_url: str | None = Field(
+        default=None, description="API base URL for `creditflow check`; unset = local worker"
+    )
+    api_token: SecretStr | None = Field(default=None, description="Token `creditflow check` sends")
+    api_secret: SecretStr | None = Field(
+        default=None, description="Key of the API's opaque cursors; unset = the local stack's"
+    )
+    audit_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds Kafka has to acknowledge an audit record"
+    )
+    deadletter_public_key: str | None = Field(
+        default=None, description="X25519 key dead letters of persons are sealed to (base64)"
+    )
+    deadletter_private_key: SecretStr | None = Field(
+        default=None, description="Operators' key that opens sealed dead letters (base64)"
+    )
     topic_prefix: str = Field(
         default="", description="Prefix of every topic name (a test's or a tenant's own set)"
     )
@@ -93,6 +144,36 @@ class Settings(BaseSettings):
     @property
     def redis_dsn(self) -> str:
         return self.redis_url or f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @model_validator(mode="after")
+    def _sasl_defaults(self) -> Settings:
+        # In sasl mode a client of the local stack logs in as the platform unless told otherwise,
+        # with the password the stack generated for that user (never one from the repo).
+        if self.kafka_security == "sasl":
+            self.security_protocol = "SASL_PLAINTEXT"
+            self.sasl_username = self.sasl_username or "platform"
+            if self.sasl_password is None:
+                password = local_secret(self.secrets_dir / KAFKA_USERS_FILE, self.sasl_username)
+                self.sasl_password = SecretStr(password) if password else None
+        return self
+
+    @property
+    def secrets_dir(self) -> Path:
+        """Passwords and keys generated for this install of the local stack (git-ignored)."""
+        return self.devstack_dir / "secrets"
+
+    @property
+    def scrape_targets(self) -> Path:
+        """The file_sd directory of the local Prometheus: a worker registers only if it exists."""
+        return self.scrape_targets_dir or self.devstack_dir / "prometheus" / "targets"
+
+    @property
+    def tokens_path(self) -> Path:
+        return self.api_tokens_file or self.devstack_dir / "api-tokens.yaml"
+
+    @property
+    def api_base_url(self) -> str:
+        return (self.api_url or f"http://127.0.0.1:{self.web_port}").rstrip("/")
 
     def kafka_client_config(self) -> dict[str, str]:
         """The librdkafka settings every creditflow client starts from."""

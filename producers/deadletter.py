@@ -11,9 +11,11 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from creditflow import deadletterkeys
 from creditflow.settings import Settings
 from producers.publisher import producer_config
 from schemas.codec import encode_model
+from schemas.deadletters import protect
 from schemas.enums import SubjectKind
 from schemas.errors import Problem
 from schemas.identifiers import mask_resident_id, mask_subject_id
@@ -79,6 +81,8 @@ class DeadLetterSink:
     ) -> None:
         self.department_id = department_id
         self.topic = settings.topics.deadletter
+        # Rows of natural persons are sealed to the operators' key before they leave (PIPL).
+        self._seal_key = deadletterkeys.public_key(settings)
         self.clock = clock or (lambda: datetime.now(UTC))
         self._producer = producer or Producer(
             {
@@ -109,6 +113,8 @@ class DeadLetterSink:
             subject_id=masked,
             now=self.clock(),
         )
+        person = subject_kind == SubjectKind.NATURAL_PERSON
+        letter = protect(letter, self._seal_key, force=person)
         key = masked.encode() if masked else None
         value = encode_model(letter)
         while True:

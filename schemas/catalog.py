@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from schemas.audit import CreditCheckAudited
 from schemas.codec import decode, to_model
 from schemas.errors import UnknownSchemaError
 from schemas.events import INPUT_EVENTS
@@ -14,7 +15,10 @@ from schemas.registry import SchemaRegistry
 
 MODELS: dict[str, type[BaseModel]] = {
     **INPUT_EVENTS,
-    **{cls.__name__: cls for cls in (MeasureNotified, FeedbackRelayed, DeadLettered)},
+    **{
+        cls.__name__: cls
+        for cls in (MeasureNotified, FeedbackRelayed, DeadLettered, CreditCheckAudited)
+    },
 }
 
 

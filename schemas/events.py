@@ -42,6 +42,7 @@ from schemas.enums import (
 from schemas.errors import ContractError, IdentifierError
 from schemas.identifiers import (
     USCC_PLACEHOLDER,
+    is_masked_resident_id,
     validate_resident_id,
     validate_subject,
     validate_uscc,
@@ -111,6 +112,9 @@ class Event(BaseModel):
 
     @model_validator(mode="after")
     def _check_subject(self) -> Self:
+        return self._check_subject_id()
+
+    def _check_subject_id(self) -> Self:
         codes = self.other_codes()
         is_person = self.subject_kind == SubjectKind.NATURAL_PERSON
         if not is_person and not codes and len(self.subject_id) != 18:
@@ -393,6 +397,16 @@ class FeedbackReported(Event):
     notice_id: Code
     status: FeedbackStatus
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _check_subject(self) -> Self:
+        # A department without personal information was sent the person's masked id and
+        # answers with it; the platform finds the subject by the notice id (and checks the mask).
+        if self.subject_kind == SubjectKind.NATURAL_PERSON and is_masked_resident_id(
+            self.subject_id
+        ):
+            return self
+        return self._check_subject_id()
 
 
 #: Events departments publish, by Avro record name.

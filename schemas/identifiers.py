@@ -6,6 +6,7 @@ identifier a subject kind must carry, and how personal information is masked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from stdnum import exceptions as stdnum_errors
@@ -93,6 +94,14 @@ def mask_resident_id(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+_MASKED_RESIDENT_ID = re.compile(r"^[0-9]{4}\*{10}[0-9X]{4}$")
+
+
+def is_masked_resident_id(value: str) -> bool:
+    """Whether ``value`` has the shape ``mask_resident_id`` gives an 18-digit ID number."""
+    return bool(_MASKED_RESIDENT_ID.match(value))
 
 
 def mask_name(value: str) -> str:

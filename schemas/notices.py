@@ -93,6 +93,7 @@ class DeadLettered(BaseModel):
     reason: str
     field: str | None = None
     rejected_by: str
+    sealed: bool = False  # original_key/original_value sealed to the operators' key (PII)
 
 
 __all__ = ["DeadLettered", "FeedbackRelayed", "MeasureNotified"]

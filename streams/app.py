@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -15,8 +16,10 @@ import faust
 from redis.exceptions import RedisError
 
 from creditflow.settings import Settings
+from streams.api import register_api
 from streams.bootstrap import Platform
 from streams.intake import Incoming
+from streams.observability import install_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,17 @@ def _brokers(settings: Settings) -> list[str]:
     return [f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")]
 
 
+def _credentials(settings: Settings) -> faust.SASLCredentials | None:
+    """SCRAM-SHA-256 login of the workers when Kafka is secured (kafka_security=sasl)."""
+    if settings.security_protocol == "PLAINTEXT" or settings.sasl_password is None:
+        return None
+    return faust.SASLCredentials(
+        username=settings.sasl_username,
+        password=settings.sasl_password.get_secret_value(),
+        mechanism="SCRAM-SHA-256",
+    )
+
+
 def create_app(platform: Platform) -> faust.App:
     settings = platform.settings
     datadir = settings.devstack_dir.resolve() / "faust" / settings.worker_name.replace(":", "-")
@@ -74,6 +88,7 @@ def create_app(platform: Platform) -> faust.App:
         broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        broker_credentials=_credentials(settings),
     )
     topics = settings.topics
     inputs = app.topic(*topics.inputs, value_serializer="raw", key_serializer="raw")
@@ -82,6 +97,7 @@ def create_app(platform: Platform) -> faust.App:
     )
     processor = platform.processor(dead_letters)
     relay = platform.relay()
+    metrics = install_metrics(app, platform, relay)
 
     @app.agent(inputs, concurrency=1)
     async def process(stream: Any) -> None:
@@ -96,16 +112,21 @@ def create_app(platform: Platform) -> faust.App:
                 )
                 for e in events
             ]
-            await retry_forever("processing a batch", functools.partial(processor.handle, batch))
+            started = time.perf_counter()
+            report = await retry_forever(
+                "processing a batch", functools.partial(processor.handle, batch)
+            )
+            metrics.observe_batch(report, time.perf_counter() - started)
 
     @app.timer(settings.due_interval)
     async def rederive_due() -> None:
         now = await platform.clock.now()
         due = await platform.store.claim_due(int(now.timestamp() * 1000), DUE_LEASE_MS, 500)
         if due:
-            await retry_forever(
+            report = await retry_forever(
                 "re-deriving due subjects", functools.partial(processor.rederive, due)
             )
+            metrics.observe_rederived(report)
 
     @app.timer(5.0)
     async def mark_overdue() -> None:
@@ -120,5 +141,6 @@ def create_app(platform: Platform) -> faust.App:
     async def healthz(web: Any, request: Any) -> Any:
         return web.json({"status": "ok", "worker": settings.worker_name})
 
+    register_api(app, platform)  # the credit-check API (streams/api/)
     app.conf.creditflow_relay = relay  # kept for shutdown
     return app

@@ -8,6 +8,7 @@ import redis
 import redis.asyncio
 from confluent_kafka import Producer
 
+from creditflow import deadletterkeys
 from creditflow.departments import DepartmentRegistry, load_departments
 from creditflow.settings import Settings
 from producers.publisher import producer_config
@@ -38,6 +39,7 @@ class Platform:
             clock=self.clock,
             dead_letters=dead_letters,
             worker_id=self.settings.worker_name,
+            seal_key=deadletterkeys.public_key(self.settings),
         )
 
     def relay(self) -> OutboxRelay:

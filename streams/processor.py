@@ -19,7 +19,9 @@ from typing import Protocol
 from creditflow.departments import DepartmentRegistry
 from creditflow.topics import TopicNames
 from schemas.codec import encode_model
+from schemas.deadletters import protect
 from schemas.events import FeedbackReported
+from schemas.identifiers import is_masked_resident_id, mask_resident_id, mask_subject_id
 from schemas.notices import DeadLettered
 from streams.clock import Clock
 from streams.intake import Accepted, Incoming, Rejected, accept, fact_from_bytes
@@ -67,6 +69,8 @@ class Processor:
     clock: Clock
     dead_letters: DeadLetterSink
     worker_id: str
+    #: Operators' public key: dead letters of natural persons are sealed to it (None: not sealed).
+    seal_key: str | None = None
 
     async def handle(self, messages: Sequence[Incoming]) -> BatchReport:
         report = BatchReport()
@@ -124,7 +128,8 @@ class Processor:
             if not pending:
                 return rejected
             logger.info("version conflict on %d subjects; retrying", len(pending))
-        raise RuntimeError(f"subjects kept conflicting: {sorted(pending)[:5]}")
+        shown = [mask_subject_id("", sid) for sid in sorted(pending)[:5]]  # logged: 个人信息
+        raise RuntimeError(f"subjects kept conflicting: {shown}")
 
     def _plan(
         self, stored: SubjectRecord, events: list[Accepted], now: datetime, force: bool
@@ -192,10 +197,14 @@ class Processor:
     ) -> list[Rejected]:
         rejected = []
         for accepted in answers:
-            answer = accepted.event
-            if not isinstance(answer, FeedbackReported):
+            if not isinstance(accepted.event, FeedbackReported):
                 continue
-            (notice,) = await self.store.notices(answer.subject_id, [answer.notice_id])
+            answer = await self._unmasked(accepted.event)
+            notice = None
+            if answer is not None:
+                (notice,) = await self.store.notices(answer.subject_id, [answer.notice_id])
+            else:
+                answer = accepted.event
             outcome, created = "unknown_notice", 0
             if notice is not None:
                 topic, key, value = build_relay(answer, notice, now, self.departments, self.topics)
@@ -235,6 +244,17 @@ class Processor:
                 )
         return rejected
 
+    async def _unmasked(self, answer: FeedbackReported) -> FeedbackReported | None:
+        """The answer with the subject's real id where the department was shown it masked;
+        None when the notice is unknown or was about someone else."""
+        if not is_masked_resident_id(answer.subject_id):
+            return answer
+        subject = await self.store.notice_subject(answer.notice_id)
+        if subject is None or mask_resident_id(subject) != answer.subject_id:
+            return None
+        name = await self.store.subject_name(subject) or answer.subject_name
+        return answer.model_copy(update={"subject_id": subject, "subject_name": name})
+
     async def _dead_letter(self, rejection: Rejected, now: datetime, report: BatchReport) -> None:
         m = rejection.message
         letter = DeadLettered(
@@ -252,6 +272,8 @@ class Processor:
             field=rejection.field,
             rejected_by=self.worker_id,
         )
+        if self.seal_key is not None:
+            letter = protect(letter, self.seal_key)
         key = rejection.subject_id.encode() if rejection.subject_id else None
         await self.dead_letters.send(key, encode_model(letter))
         report.events[(m.topic, "rejected")] += 1

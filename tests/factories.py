@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from schemas.audit import CreditCheckAudited
 from schemas.codec import encode_model
 from schemas.events import (
     CommendationDesignated,
@@ -228,6 +229,25 @@ def dead_lettered(**fields: Any) -> DeadLettered:
     return DeadLettered.model_validate(data)
 
 
+def credit_check_audited(**fields: Any) -> CreditCheckAudited:
+    data: dict[str, Any] = {
+        "occurred_at": WHEN,
+        "department_id": "finance",
+        "subject_id": COMPANY,
+        "subject_kind": "LEGAL_PERSON",
+        "purpose": "政府采购",
+        "endpoint": "subject",
+        "found": True,
+        "black_list": True,
+        "red_list": False,
+        "grade": "D",
+        "http_status": 200,
+        "served_by": "worker-1",
+    }
+    data.update(fields)
+    return CreditCheckAudited.model_validate(data)
+
+
 #: One valid instance of every model, by schema name.
 SAMPLES = {
     "PermitGranted": permit,
@@ -242,4 +262,5 @@ SAMPLES = {
     "MeasureNotified": measure_notified,
     "FeedbackRelayed": feedback_relayed,
     "DeadLettered": dead_lettered,
+    "CreditCheckAudited": credit_check_audited,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,13 @@ def kafka_properties(settings: Settings, paths: StackPaths) -> dict[str, str]:
     }
 
 
-def render_server_properties(settings: Settings, paths: StackPaths) -> str:
+def render_server_properties(
+    settings: Settings, paths: StackPaths, extra: Mapping[str, str] | None = None
+) -> str:
+    """``extra`` adds or overrides properties (the secured mode's listeners and authorizer)."""
     lines = ["# Written by `creditflow stack up`; rewritten on every start."]
-    lines += [f"{key}={value}" for key, value in kafka_properties(settings, paths).items()]
+    properties = {**kafka_properties(settings, paths), **(extra or {})}
+    lines += [f"{key}={value}" for key, value in properties.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -101,7 +106,9 @@ def java_classpath(libs: Path) -> str:
     return f"{libs}/*"
 
 
-def kafka_format_command(java: str, libs: Path, cluster_id: str, config: Path) -> list[str]:
+def kafka_format_command(
+    java: str, libs: Path, cluster_id: str, config: Path, extra: Sequence[str] = ()
+) -> list[str]:
     # No --standalone: it is refused together with controller.quorum.voters.
     return [
         java,
@@ -113,6 +120,7 @@ def kafka_format_command(java: str, libs: Path, cluster_id: str, config: Path) -
         cluster_id,
         "-c",
         str(config),
+        *extra,
     ]
 
 

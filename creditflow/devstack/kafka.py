@@ -24,6 +24,7 @@ from .config import (
 )
 from .jars import kafka_libs
 from .paths import StackPaths, shown
+from .security import broker_properties, format_arguments
 from .service import Port, Service
 
 logger = logging.getLogger(__name__)
@@ -96,15 +97,38 @@ class KafkaService(Service):
             )
         libs = kafka_libs(self.settings, self.paths)
         paths = self.paths
+        admin_password = self._admin_password()
+        extra = None if admin_password is None else broker_properties(self.settings, admin_password)
+        # Owner-only before anything is written: in secured mode it holds the admin's password.
+        paths.kafka_config.touch(mode=0o600)
+        paths.kafka_config.chmod(0o600)
         paths.kafka_config.write_text(
-            render_server_properties(self.settings, paths), encoding="utf-8"
+            render_server_properties(self.settings, paths, extra), encoding="utf-8"
         )
         paths.kafka_log4j.write_text(render_log4j2_yaml(paths.kafka_log), encoding="utf-8")
+        secured_marker = paths.kafka_dir / "scram-formatted"
         if not (paths.kafka_data / "meta.properties").exists():
-            self._format(java, libs)
+            args = [] if admin_password is None else format_arguments(admin_password)
+            self._format(java, libs, args)
+            if admin_password is not None:
+                secured_marker.touch()
+        elif admin_password is not None and not secured_marker.exists():
+            raise StackError(
+                f"the Kafka data in {shown(paths.kafka_data)} was formatted without SCRAM users, "
+                "so nobody could log in to the secured broker; use another "
+                "CREDITFLOW_DEVSTACK_DIR for CREDITFLOW_KAFKA_SECURITY=sasl"
+            )
         return kafka_command(java, self.settings, paths, libs)
 
-    def _format(self, java: str, libs: Path) -> None:
+    def _admin_password(self) -> str | None:
+        """The admin's password in secured mode (the stack runs with the admin's settings)."""
+        if self.settings.kafka_security != "sasl":
+            return None
+        if self.settings.sasl_password is None:
+            raise StackError("secured mode needs the admin's password: use security.as_admin")
+        return self.settings.sasl_password.get_secret_value()
+
+    def _format(self, java: str, libs: Path, extra: list[str]) -> None:
         """Format the empty data dir once; the cluster id is kept so data survives down+up."""
         cluster_id_file = self.paths.kafka_cluster_id
         if cluster_id_file.exists():
@@ -112,7 +136,7 @@ class KafkaService(Service):
         else:
             cluster_id = new_cluster_id()
             cluster_id_file.write_text(cluster_id + "\n", encoding="ascii")
-        command = kafka_format_command(java, libs, cluster_id, self.paths.kafka_config)
+        command = kafka_format_command(java, libs, cluster_id, self.paths.kafka_config, extra)
         with self.out_file.open("ab") as out:
             result = subprocess.run(
                 command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False

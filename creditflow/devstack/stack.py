@@ -1,4 +1,4 @@
-"""``up``, ``down`` and ``status`` of the whole local stack (Kafka, then Redis)."""
+"""``up``, ``down`` and ``status`` of the whole local stack (Kafka, Redis, then Prometheus)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import logging
 import subprocess
 from dataclasses import dataclass
 
+from creditflow.departments import load_departments
 from creditflow.settings import Settings
 
+from . import security
 from .kafka import KafkaService
 from .paths import StackPaths
+from .prometheus import PrometheusService
 from .redis import RedisService
 from .service import Service, ServiceStatus
 
@@ -18,7 +21,11 @@ logger = logging.getLogger(__name__)
 
 def services(settings: Settings) -> list[Service]:
     paths = StackPaths.from_settings(settings)
-    return [KafkaService(settings, paths), RedisService(settings, paths)]
+    return [
+        KafkaService(security.as_admin(settings), paths),
+        RedisService(settings, paths),
+        PrometheusService(settings, paths),
+    ]
 
 
 @dataclass
@@ -43,6 +50,8 @@ def up(settings: Settings) -> list[ServiceStatus]:
             results[service.name] = service.await_started(spawned[service.name])
         elif service.name in plan.starting:
             results[service.name] = service.await_running(plan.starting[service.name])
+    if settings.kafka_security == "sasl" and settings.kafka_bootstrap is None:
+        security.provision(settings, load_departments(settings.departments_file).ids())
     return [results[s.name] for s in stack]
 
 
@@ -50,6 +59,10 @@ def _plan(stack: list[Service]) -> _Plan:
     # Every check that can fail at once runs before anything is fetched or started.
     plan = _Plan(done={}, starting={}, to_start=[])
     for service in stack:
+        why = service.absence()
+        if why is not None:
+            plan.done[service.name] = service.describe("absent", False, note=why)
+            continue
         if service.external:
             plan.done[service.name] = service.check_external()
             continue

@@ -108,10 +108,11 @@ def _penalties(
         elif clock.now >= listed.until:
             ended.append(Ended(ListKind.BLACK, ref, listed.cause, listed.until))
     for ref, record in records.revoked.items():
+        at = records.revoked_at[ref]
         if isinstance(record, PenaltyFact) and record.serious is not None:
-            ended.append(Ended(ListKind.BLACK, ref, NoticeCause.REVOKED, clock.now))
+            ended.append(Ended(ListKind.BLACK, ref, NoticeCause.REVOKED, at))
         elif isinstance(record, CommendationFact):
-            ended.append(Ended(ListKind.RED, ref, NoticeCause.REVOKED, clock.now))
+            ended.append(Ended(ListKind.RED, ref, NoticeCause.REVOKED, at))
     return published, listings, ended, adverse
 
 

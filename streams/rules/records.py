@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from streams.rules.facts import (
     CommendationFact,
@@ -24,6 +25,9 @@ Record = PenaltyFact | PermitFact | CommendationFact
 class RecordSet:
     records: dict[Ref, Record] = field(default_factory=dict)
     revoked: dict[Ref, Record] = field(default_factory=dict)
+    #: When each revoked record was revoked: the decision's time, so that the state does not
+    #: change each time it is derived again (a rebuild must give the same state).
+    revoked_at: dict[Ref, datetime] = field(default_factory=dict)
     under_review: set[Ref] = field(default_factory=set)
     repairs: dict[Ref, list[RepairFact]] = field(default_factory=lambda: defaultdict(list))
     waiting: list[str] = field(default_factory=list)
@@ -57,6 +61,7 @@ def resolve(facts: list[Fact]) -> RecordSet:
     for ref, record in latest.items():
         if ref in revoked:
             result.revoked[ref] = record
+            result.revoked_at[ref] = revoked[ref]
         elif ref in corrections:
             corrected = corrections[ref].corrected
             result.records[ref] = corrected if corrected is not None else record
@@ -73,8 +78,8 @@ def resolve(facts: list[Fact]) -> RecordSet:
 
 def _outcomes(
     objections: dict[str, list[ObjectionFact]], under_review: set[Ref]
-) -> tuple[set[Ref], dict[Ref, ObjectionFact]]:
-    revoked: set[Ref] = set()
+) -> tuple[dict[Ref, datetime], dict[Ref, ObjectionFact]]:
+    revoked: dict[Ref, datetime] = {}
     corrections: dict[Ref, ObjectionFact] = {}
     for steps in objections.values():
         decisions = [s for s in steps if s.step != "FILED"]
@@ -83,7 +88,7 @@ def _outcomes(
             continue
         final = max(decisions, key=lambda s: s.order)
         if final.step == "REVOKED":
-            revoked.add(final.ref)
+            revoked[final.ref] = min(final.occurred_at, revoked.get(final.ref, final.occurred_at))
         elif final.step == "CORRECTED":
             known = corrections.get(final.ref)
             if known is None or final.order > known.order:

@@ -42,6 +42,8 @@ for _ = 1, n_notices do
   -- A notice id already known is the same notice: never queue it twice.
   if redis.call('HSETNX', KEYS[3], nid, record) == 1 then
     redis.call('ZADD', h.prefix .. 'notices:pending:' .. dept, due, sid .. '|' .. nid)
+    -- Notice id -> subject: feedback from a department that saw only a masked id finds it here.
+    redis.call('HSET', h.prefix .. 'notice-subjects', nid, sid)
     redis.call('XADD', KEYS[5], '*', 'id', nid, 'topic', ARGV[i + 5], 'key', ARGV[i + 6],
       'value', ARGV[i + 7])
   end

@@ -39,5 +39,10 @@ class Keys:
         return f"{self.prefix}notices:{status}:{department_id}"
 
     @property
+    def notice_subjects(self) -> str:
+        """Notice id → subject id, for feedback that names the subject masked."""
+        return f"{self.prefix}notice-subjects"
+
+    @property
     def clock(self) -> str:
         return f"{self.prefix}clock"

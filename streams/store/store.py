@@ -20,6 +20,10 @@ def _script(name: str) -> str:
     return resources.files("streams.store").joinpath(name).read_text(encoding="utf-8")
 
 
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
 @dataclass(frozen=True, slots=True)
 class SubjectRecord:
     """A subject as stored: its version, its events' bytes and what departments were told."""
@@ -142,6 +146,15 @@ class Store:
     ) -> list[dict[str, Any] | None]:
         raw = await self.redis.hmget(self.keys.notices(subject_id), list(notice_ids))
         return [None if r is None else json.loads(r) for r in raw]
+
+    async def notice_subject(self, notice_id: str) -> str | None:
+        """The subject a notice was about (whatever id its department was shown)."""
+        raw = await self.redis.hget(self.keys.notice_subjects, notice_id)
+        return None if raw is None else _text(raw)
+
+    async def subject_name(self, subject_id: str) -> str | None:
+        raw = await self.redis.hget(self.keys.state(subject_id), "name")
+        return None if raw is None else _text(raw)
 
     async def feedback(self, change: FeedbackChange) -> tuple[str, int]:
         """Record an answer; returns (outcome, the notice's creation time in ms)."""

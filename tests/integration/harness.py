@@ -139,6 +139,9 @@ class Harness:
             "CREDITFLOW_BATCH_WITHIN": "0.1",
             "CREDITFLOW_DUE_INTERVAL": "0.5",
             "CREDITFLOW_DEVSTACK_DIR": str(PROJECT_ROOT / ".devstack"),
+            # Not the stack's own: a test's workers (some SIGKILLed) must not stay targets of
+            # the local Prometheus. A test that wants them registered creates this dir.
+            "CREDITFLOW_SCRAPE_TARGETS_DIR": str(tmp / "scrape-targets"),
         }
         self.settings = Settings(
             **{k.removeprefix("CREDITFLOW_").lower(): v for k, v in self.env.items()}

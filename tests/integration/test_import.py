@@ -21,14 +21,17 @@ import pytest
 from confluent_kafka import Consumer, Message, TopicPartition
 from stdnum.cn import ric, uscc
 
+from creditflow import deadletterkeys
 from creditflow.departments import load_departments
 from creditflow.settings import Settings
 from producers.reader import open_source
 from producers.rows import EventBuilder
 from producers.templates import table_for
 from schemas.catalog import decode_event
+from schemas.deadletters import opened
 from schemas.events import PenaltyImposed
 from schemas.notices import DeadLettered
+from schemas.sealing import SealError
 
 pytestmark = pytest.mark.integration
 
@@ -228,6 +231,14 @@ def _penalties(messages: list[Message], marker: str) -> list[PenaltyImposed]:
     return [e for e in events if isinstance(e, PenaltyImposed) and marker in e.facts]
 
 
+def _opened(letter: Any, key: str) -> Any:
+    """The letter opened with this install's key; as it is if another install sealed it."""
+    try:
+        return opened(letter, key) if isinstance(letter, DeadLettered) else letter
+    except SealError:
+        return letter
+
+
 def test_ten_thousand_rows_with_one_percent_invalid(
     cli: RunCli, settings: Settings, tmp_path: Path
 ) -> None:
@@ -253,7 +264,10 @@ def test_ten_thousand_rows_with_one_percent_invalid(
         )
         took = time.monotonic() - began
         arrived = _penalties(penalties.read(), generated.marker)
-        letters = [decode_event(m.value()) for m in dead_letters.read()]
+        # Rows of natural persons arrive sealed to the operators' key; operators open them.
+        key = deadletterkeys.private_key(settings)
+        assert key is not None
+        letters = [_opened(decode_event(m.value()), key) for m in dead_letters.read()]
     finally:
         penalties.close()
         dead_letters.close()

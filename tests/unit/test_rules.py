@@ -157,6 +157,18 @@ def test_revoked_record_counts_as_never_having_existed() -> None:
     assert {(i.action, i.cause) for i in intents} == {(NoticeAction.LIFT, NoticeCause.REVOKED)}
 
 
+def test_a_revocation_ends_the_listing_when_it_was_decided_not_when_derived() -> None:
+    facts = [
+        fact(f.penalty(serious=True)),
+        fact(f.objection_filed()),
+        fact(f.objection_revoked(occurred_at=at(2024, 3, 7))),
+    ]
+    # Deriving again later (a timer, a rebuild) must give the same state.
+    first, later = (derive(facts, policy(), now) for now in (at(2024, 3, 8), at(2026, 1, 1)))
+    assert first.ended == later.ended
+    assert [(e.cause, e.at) for e in first.ended] == [(NoticeCause.REVOKED, at(2024, 3, 7))]
+
+
 def test_correction_replaces_the_record() -> None:
     penalty = fact(f.penalty(serious=True))
     corrected = fact(f.objection_corrected())  # the corrected penalty has no determination
