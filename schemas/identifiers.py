@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
@@ -34,6 +35,9 @@ def _explain(exc: stdnum_errors.ValidationError) -> str:
     return str(exc)
 
 
+# A city has far fewer identifiers than events: departments and subjects recur, and stdnum's
+# checks cost tens of microseconds each. Only valid results are cached (errors are raised anew).
+@lru_cache(maxsize=262_144)
 def validate_uscc(value: str, field: str = "uscc") -> str:
     """Return the compact USCC, or raise IdentifierError naming what is wrong."""
     try:
@@ -46,6 +50,7 @@ def validate_uscc(value: str, field: str = "uscc") -> str:
         ) from exc
 
 
+@lru_cache(maxsize=262_144)
 def validate_resident_id(value: str, field: str = "id_number") -> str:
     """Return the compact 18-digit resident ID number, or raise IdentifierError."""
     compact = str(ric.compact(value)).upper()
@@ -109,10 +114,15 @@ def mask_name(value: str) -> str:
     return value[:1] + "*" * (len(value) - 1) if value else value
 
 
+@lru_cache(maxsize=262_144)
+def _is_resident_id(value: str) -> bool:
+    return bool(ric.is_valid(value))
+
+
 def is_personal(kind: str, subject_id: str) -> bool:
     """Whether a subject id is personal information: a natural person's, or anything that is a
     resident ID number whatever kind it was sent with."""
-    return kind == NATURAL_PERSON or bool(ric.is_valid(subject_id))
+    return kind == NATURAL_PERSON or _is_resident_id(subject_id)
 
 
 def mask_subject_id(kind: str, subject_id: str) -> str:

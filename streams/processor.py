@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +27,7 @@ from streams.clock import Clock
 from streams.intake import Accepted, Incoming, Rejected, accept, fact_from_bytes
 from streams.notify import build_notice, build_relay, dead_letter_id
 from streams.policy import Policy
-from streams.rules import derive
+from streams.rules import Fact, derive
 from streams.rules.notices import plan_notices
 from streams.snapshot import (
     listing_since_ms,
@@ -60,6 +60,34 @@ class BatchReport:
     subjects: int = 0
 
 
+class FactCache:
+    """Facts of stored events by event id, so that a subject's earlier events are not decoded
+    again at each change (an event id always names the same event). Least recently used first
+    out."""
+
+    def __init__(self, capacity: int = 500_000) -> None:
+        self._facts: OrderedDict[str, Fact] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, event_id: str, value: bytes) -> Fact:
+        fact = self._facts.get(event_id)
+        if fact is None:
+            decoded = fact_from_bytes(value)
+            if decoded is None:  # only record events are stored
+                raise ValueError(f"stored event {event_id} is not a subject record")
+            fact = decoded
+            self.put(event_id, fact)
+        else:
+            self._facts.move_to_end(event_id)
+        return fact
+
+    def put(self, event_id: str, fact: Fact) -> None:
+        self._facts[event_id] = fact
+        self._facts.move_to_end(event_id)
+        if len(self._facts) > self._capacity:
+            self._facts.popitem(last=False)
+
+
 @dataclass
 class Processor:
     store: Store
@@ -71,6 +99,7 @@ class Processor:
     worker_id: str
     #: Operators' public key: dead letters of natural persons are sealed to it (None: not sealed).
     seal_key: str | None = None
+    _facts: FactCache = field(default_factory=FactCache)
 
     async def handle(self, messages: Sequence[Incoming]) -> BatchReport:
         report = BatchReport()
@@ -123,6 +152,9 @@ class Processor:
             for plan in plans:
                 if plan.subject_id not in conflicted:
                     plan.count(report, now)
+                    for accepted in plan.applied:
+                        if accepted.fact is not None:
+                            self._facts.put(accepted.event_id, accepted.fact)
                     rejected += plan.rejected
             pending = {sid: pending[sid] for sid in conflicted}
             if not pending:
@@ -141,7 +173,7 @@ class Processor:
                 plan.duplicates.append(accepted)
             else:
                 new[accepted.event_id] = accepted
-        facts = [f for f in map(fact_from_bytes, stored.events.values()) if f is not None]
+        facts = [self._facts.get(event_id, value) for event_id, value in stored.events.items()]
         facts += [a.fact for a in new.values() if a.fact is not None]
         state = derive(facts, self.policy, now)
         for ignored in state.ignored:
