@@ -8,6 +8,7 @@ source offset).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections import Counter, OrderedDict, defaultdict
@@ -117,8 +118,8 @@ class Processor:
                 records.append(outcome)
         rejected += await self._apply(records, now, report)
         rejected += await self._feedback(feedback, now, report)
-        for rejection in rejected:
-            await self._dead_letter(rejection, now, report)
+        # Sent together and awaited together: one round of acknowledgements per batch.
+        await asyncio.gather(*(self._dead_letter(r, now, report) for r in rejected))
         return report
 
     async def rederive(self, subject_ids: Sequence[str]) -> BatchReport:
