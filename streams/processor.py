@@ -28,8 +28,8 @@ from streams.clock import Clock
 from streams.intake import Accepted, Incoming, Rejected, accept, fact_from_bytes
 from streams.notify import build_notice, build_relay, dead_letter_id
 from streams.policy import Policy
-from streams.rules import Fact, derive
-from streams.rules.notices import plan_notices
+from streams.rules import Fact, SubjectState, derive
+from streams.rules.notices import NoticeIntent, plan_notices
 from streams.snapshot import (
     listing_since_ms,
     next_change_ms,
@@ -175,29 +175,45 @@ class Processor:
             else:
                 new[accepted.event_id] = accepted
         facts = [self._facts.get(event_id, value) for event_id, value in stored.events.items()]
-        facts += [a.fact for a in new.values() if a.fact is not None]
-        state = derive(facts, self.policy, now)
-        for ignored in state.ignored:
-            if ignored.event_id in new:
+        told = told_from_json(stored.told)
+        intents: list[NoticeIntent] = []
+        state: SubjectState | None = None
+        # New events are taken one at a time, in the order of their decisions, and the notices
+        # planned after each: what departments are told then depends on the events, not on how
+        # the log happened to be cut into batches (one batch or two give the same notices).
+        for accepted in sorted(new.values(), key=lambda a: (a.event.occurred_at, a.event_id)):
+            if accepted.fact is None:
+                continue
+            state = derive([*facts, accepted.fact], self.policy, now)
+            ignored = next((i for i in state.ignored if i.event_id == accepted.event_id), None)
+            if ignored is not None:
                 # The rules would keep it without effect; an event that is refused on arrival
                 # goes back to its sender with the reason instead.
-                turned = new.pop(ignored.event_id)
+                del new[accepted.event_id]
                 plan.rejected.append(
                     Rejected(
-                        turned.message,
+                        accepted.message,
                         ignored.reason_code,
                         ignored.reason,
                         None,
-                        turned.event.department_id,
+                        accepted.event.department_id,
                         None,
                     )
                 )
+                state = None
+                continue
+            facts.append(accepted.fact)
+            planned, told = plan_notices(stored.subject_id, told, state)
+            intents += planned
         if not new and not force:
             return plan
+        if state is None:
+            state = derive(facts, self.policy, now)
         plan.applied = list(new.values())
         if not state.subject_kind:
             return plan  # nothing stored yet and nothing new: no subject to write
-        intents, told = plan_notices(stored.subject_id, told_from_json(stored.told), state)
+        if not new:  # a due subject: its state changed with time alone
+            intents, told = plan_notices(stored.subject_id, told, state)
         subject = (stored.subject_id, state.subject_kind, state.subject_name)
         notices = [
             build_notice(

@@ -148,7 +148,7 @@ def test_objection_suspends_revocation_erases_upholding_resumes(platform: Harnes
     for subject in (revoked, upheld):
         platform.publish(f.penalty(subject_id=subject, serious=True))
     for subject in (revoked, upheld):
-        # A record objected to before any measure was initiated initiates none: wait for them.
+        # The objection follows the notices of the listing, as it does in life.
         measure_notices(platform, BLACK, subject, len(BLACK))
         platform.publish(f.objection_filed(subject_id=subject))
     for subject in (revoked, upheld):
