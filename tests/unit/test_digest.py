@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import random
 
-from streams.digest import canonical_snapshot, compute_digest, glob_escape
+from streams.digest import canonical_snapshot, compute_digest
+from streams.keyspace import glob_escape
 
 
 def snapshot(subject: str, derived_at: str = "2024-03-05T00:00:00Z", **fields: object) -> str:

@@ -1,0 +1,297 @@
+"""``creditflow state rebuild``: Redis rebuilt from Kafka, the source of truth (DESIGN.md, 7).
+
+1. Delete the prefix's keys (the Redis clock excepted: it is the tests' and the demo's time).
+2. Read every input topic from the beginning to the end offsets taken at the start; validate each
+   record event as the workers do (``streams.intake.accept``) and store the accepted ones in their
+   subject's events hash (first copy of an event id wins). What the workers dead-lettered stays
+   out, found by its source offsets on the dead-letter topic: that covers the refusals that depend
+   on when and in which order the workers saw an event (an event from the future then, a repair
+   the rules turned away on arrival), which validating again now could not reproduce.
+3. Restore what departments were told from the notice topics (``streams.restore``): notice
+   records, the pending index, the notice → subject index and every subject's told map.
+4. Replay the accepted feedback onto the notice records (no relay is queued again).
+5. Derive every subject once at the clock's now (``Processor.rederive``): with the told map back,
+   it queues no notice that was sent already; it sets the due times the workers' timers follow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import redis
+from confluent_kafka import KafkaException, Message
+
+from creditflow.admin import admin_client
+from creditflow.errors import CreditflowError
+from creditflow.settings import Settings
+from schemas.codec import decode
+from schemas.errors import ContractError
+from schemas.events import FeedbackReported
+from streams.bootstrap import Platform, build_platform
+from streams.intake import Accepted, Incoming, Rejected, accept
+from streams.keyspace import delete_keys
+from streams.logread import log_range, read_consumer, read_log
+from streams.restore import Answer, RestoredNotices, SentNotice, apply_answers, masks
+from streams.restore import restore_notices as restore
+from streams.snapshot import told_to_json
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500  # subjects per derivation round trip, keys per pipeline
+
+
+class RebuildError(CreditflowError):
+    """The rebuild cannot run, or could not finish."""
+
+
+class Progress(Protocol):
+    """Where the rebuild reports how far it is (a progress bar, a log, nothing)."""
+
+    def stage(self, name: str, total: int | None) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+
+class _Silent:
+    def stage(self, name: str, total: int | None) -> None:
+        logger.info("rebuild: %s (%s)", name, total)
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildReport:
+    events_read: int  # input messages read
+    stored: int  # distinct record events stored
+    refused: int  # input messages left out: invalid, or dead-lettered by the workers
+    subjects: int
+    notices: int  # notices restored
+    answered: int  # notices found answered
+    unmatched: int  # notices on the topics no subject of the log explains
+    queued: int  # notices the final derivation queued (not sent before)
+    seconds: float
+
+    def report(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def active_workers(settings: Settings) -> int:
+    """Members of the workers' consumer group right now (0 if the group does not exist)."""
+    admin = admin_client(settings)
+    future = admin.describe_consumer_groups([settings.app_id])[settings.app_id]
+    try:
+        return len(future.result(timeout=10).members)
+    except KafkaException:
+        return 0
+
+
+def rebuild(
+    settings: Settings, progress: Progress | None = None, *, force: bool = False
+) -> RebuildReport:
+    """Rebuild the Redis state under ``settings.redis_prefix`` from the topics of the log."""
+    if not force:
+        running = active_workers(settings)
+        if running:
+            raise RebuildError(
+                f"{running} workers of the consumer group {settings.app_id} are running: stop "
+                "them first (or pass --force)"
+            )
+    return asyncio.run(_Rebuild(settings, progress or _Silent()).run())
+
+
+class _Rebuild:
+    def __init__(self, settings: Settings, progress: Progress) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.platform: Platform = build_platform(settings)
+        self.keys = self.platform.keys
+        self.redis = redis.Redis.from_url(settings.redis_dsn)
+
+    async def run(self) -> RebuildReport:
+        began = time.monotonic()
+        try:
+            now = await self.platform.clock.now()
+            self._delete()
+            refused_offsets = self._dead_lettered()
+            read, stored, refused, subjects, answers = self._events(now, refused_offsets)
+            restored = self._notices(subjects)
+            answered = apply_answers(restored, answers)
+            self._write(restored)
+            queued = await self._derive(sorted(subjects))
+            await self._mark_overdue(now)
+        finally:
+            self.redis.close()
+            await self.platform.redis.aclose()
+        return RebuildReport(
+            read, stored, refused, len(subjects), restored.count, len(answered),
+            len(restored.unmatched), queued, time.monotonic() - began,
+        )  # fmt: skip
+
+    def _delete(self) -> None:
+        self.progress.stage("deleting the old state", None)
+        # The Redis clock is kept: it is the time of the tests and the demo, not derived state.
+        self.progress.advance(delete_keys(self.redis, self.keys.prefix, keep={self.keys.clock}))
+
+    def _read(self, name: str, topics: list[str]) -> Iterator[list[Message]]:
+        consumer = read_consumer(self.settings)
+        try:
+            log = log_range(consumer, topics)
+        finally:
+            consumer.close()
+        self.progress.stage(name, log.total)
+        for batch in read_log(self.settings, topics, log):
+            yield batch
+            self.progress.advance(len(batch))
+
+    def _dead_lettered(self) -> set[tuple[str, int, int]]:
+        """Source offsets of the input messages the workers dead-lettered."""
+        inputs = set(self.settings.topics.inputs)
+        refused: set[tuple[str, int, int]] = set()
+        for batch in self._read("reading the dead letters", [self.settings.topics.deadletter]):
+            for message in batch:
+                try:
+                    _, letter = decode(message.value() or b"")
+                except ContractError as exc:
+                    logger.warning("unreadable dead letter at offset %s: %s", message.offset(), exc)
+                    continue
+                if letter.get("source_topic") in inputs:
+                    refused.add(
+                        (
+                            letter["source_topic"],
+                            letter["source_partition"],
+                            letter["source_offset"],
+                        )
+                    )
+        return refused
+
+    def _events(
+        self, now: datetime, refused_offsets: set[tuple[str, int, int]]
+    ) -> tuple[int, int, int, set[str], list[Answer]]:
+        topics, departments = self.settings.topics, self.platform.departments
+        read = stored = refused = 0
+        subjects: set[str] = set()
+        answers: list[Answer] = []
+        for batch in self._read("reading the input topics", list(topics.inputs)):
+            pipe = self.redis.pipeline(transaction=False)
+            for message in batch:
+                read += 1
+                incoming = Incoming(
+                    str(message.topic()), int(message.partition() or 0), int(message.offset() or 0),
+                    message.key(), message.value(),
+                )  # fmt: skip
+                if (incoming.topic, incoming.partition, incoming.offset) in refused_offsets:
+                    refused += 1
+                    continue
+                outcome = accept(incoming, topics, departments, now)
+                if isinstance(outcome, Rejected):
+                    refused += 1  # already dead-lettered when the workers met it
+                elif outcome.fact is None:
+                    answers += _answer(outcome)
+                else:
+                    pipe.hsetnx(
+                        self.keys.events(outcome.subject_id), outcome.event_id, outcome.value
+                    )
+                    subjects.add(outcome.subject_id)
+            stored += sum(int(new) for new in pipe.execute())
+        return read, stored, refused, subjects, answers
+
+    def _notices(self, subjects: set[str]) -> RestoredNotices:
+        topics = self.settings.topics
+        names = [topics.notice(d) for d in self.platform.departments.ids()]
+        sent = []
+        for batch in self._read("reading the notices", names):
+            for message in batch:
+                try:
+                    name, datum = decode(message.value() or b"")
+                except ContractError as exc:
+                    logger.warning("unreadable notice on %s: %s", message.topic(), exc)
+                    continue
+                if name == "MeasureNotified":
+                    sent.append(
+                        (SentNotice.from_datum(datum), datum["occurred_at"], datum["feedback_due"])
+                    )
+        # Every subject, not only residents: a resident id published under another kind is
+        # masked as well (schemas.identifiers.is_personal).
+        residents = masks(subjects)
+        restored = restore(sent, residents)
+        if restored.unmatched:
+            logger.warning(
+                "%d notices name no subject of the input log (first: %s)",
+                len(restored.unmatched),
+                restored.unmatched[0],
+            )
+        return restored
+
+    def _write(self, restored: RestoredNotices) -> None:
+        subjects = sorted(restored.records)
+        self.progress.stage("restoring notices and what departments were told", len(subjects))
+        k = self.keys
+        for chunk in _chunks(subjects, CHUNK):
+            pipe = self.redis.pipeline(transaction=False)
+            for sid in chunk:
+                records = restored.records[sid]
+                pipe.hset(k.notices(sid), mapping={nid: _json(r) for nid, r in records.items()})
+                pipe.hset(k.notice_subjects, mapping=dict.fromkeys(records, sid))
+                for nid, r in records.items():
+                    answered = r["status"] == "answered"
+                    index = k.department_notices(
+                        "answered" if answered else "pending", r["department"]
+                    )
+                    pipe.zadd(index, {f"{sid}|{nid}": r["answered"] if answered else r["due"]})
+                told = restored.told.get(sid)
+                if told:
+                    pipe.hset(k.state(sid), "told", told_to_json(told))
+            pipe.execute()
+            self.progress.advance(len(chunk))
+
+    async def _derive(self, subjects: list[str]) -> int:
+        processor = self.platform.processor(_NoDeadLetters())
+        self.progress.stage("deriving every subject", len(subjects))
+        queued = 0
+        for chunk in _chunks(subjects, CHUNK):
+            report = await processor.rederive(chunk)
+            queued += sum(report.notices.values())
+            self.progress.advance(len(chunk))
+        return queued
+
+    async def _mark_overdue(self, now: datetime) -> None:
+        departments = self.platform.departments.ids()
+        now_ms = int(now.timestamp() * 1000)
+        while await self.platform.store.mark_overdue(departments, now_ms):
+            pass
+
+
+class _NoDeadLetters:
+    """Re-deriving stored subjects refuses nothing; anything sent here is a bug."""
+
+    async def send(self, key: bytes | None, value: bytes) -> None:
+        raise RebuildError("the rebuild tried to dead-letter an event: nothing was sent")
+
+
+def _answer(accepted: Accepted) -> list[Answer]:
+    event = accepted.event
+    if not isinstance(event, FeedbackReported):
+        return []
+    return [
+        Answer(
+            accepted.event_id, event.subject_id, event.department_id, event.notice_id,
+            str(event.status), event.occurred_at,
+        )
+    ]  # fmt: skip
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
