@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit integration stack-up stack-down clean
+.PHONY: install demo bench test lint typecheck unit integration stack-up stack-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ stack-down: install
 
 demo: stack-up
 	$(BIN)/creditflow demo $(DEMO_ARGS)
+
+# Throughput, latency, rebuild time and memory on this machine (bench/results/<date>.json);
+# e.g. make bench BENCH_ARGS="--events 200000 --subjects 40000".
+bench: stack-up
+	$(BIN)/creditflow bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

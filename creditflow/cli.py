@@ -12,10 +12,12 @@ import typer
 from rich.console import Console
 
 from creditflow.commands import (
+    bench,
     check,
     demo,
     kafka,
     stack,
+    state,
     subscribe,
     token,
     topics,
@@ -40,6 +42,8 @@ app.command("demo")(demo.demo)
 app.command("check")(check.check)
 app.add_typer(token.app, name="token")
 app.add_typer(kafka.app, name="kafka")
+app.add_typer(state.app, name="state")
+app.command("bench")(bench.bench)
 
 err_console = Console(stderr=True)
 

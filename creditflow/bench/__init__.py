@@ -1,0 +1,1 @@
+"""``creditflow bench``: the platform's throughput, latency and footprint on this machine."""

@@ -1,0 +1,171 @@
+"""Latency at a fixed offered load: from publishing a serious penalty to the first notice about
+its subject reaching a department (finance's B01 INITIATE, 限制参与政府采购活动).
+
+New companies are penalised (a company's id reaches finance unmasked), among permits for other
+new subjects; events are produced at a steady rate, and the time each penalty was produced is
+kept on our side (not in the event), as is the time its notice arrived.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from confluent_kafka import TopicPartition
+
+from creditflow.bench.errors import BenchError
+from creditflow.bench.workload import bulk_producer, new_subject
+from creditflow.demo import identities as ids
+from creditflow.demo.catalog import PERMITS, SERIOUS, for_kind
+from creditflow.demo.records import RecordBuilder, Subject
+from creditflow.departments import DepartmentRegistry
+from creditflow.settings import Settings
+from schemas.codec import decode, encode_model
+from schemas.enums import SubjectKind
+from schemas.errors import ContractError
+from schemas.events import Event
+from streams.logread import log_range, read_consumer
+from streams.policy import Policy
+
+#: (topic kind, key, value, the penalised company or None).
+Offered = tuple[str, bytes, bytes, str | None]
+PROBE_DEPARTMENT, PROBE_MEASURE = "finance", "B01"
+SERIOUS_SHARE = 0.1
+WAIT_AFTER = 120.0  # seconds to wait for the last notices once publishing ends
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    offered_rate: float  # events per second asked for
+    achieved_rate: float  # events per second produced
+    events: int
+    penalties: int
+    received: int
+    p50: float
+    p95: float
+    p99: float
+    max: float
+
+
+class NoticeProbe(threading.Thread):
+    """When the first B01 INITIATE about each subject reached finance's topic."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(name="notice-probe", daemon=True)
+        topic = settings.topics.notice(PROBE_DEPARTMENT)
+        self.consumer = read_consumer(settings, **{"fetch.wait.max.ms": 10})
+        ends = log_range(self.consumer, [topic]).ends  # only notices from now on
+        self.consumer.assign([TopicPartition(t, p, offset) for (t, p), offset in ends.items()])
+        self.received: dict[str, float] = {}
+        self._stop_requested = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_requested.is_set():
+                for message in self.consumer.consume(1000, 0.05):
+                    arrived = time.monotonic()
+                    if message.error() is not None:
+                        continue
+                    try:
+                        name, datum = decode(message.value() or b"")
+                    except ContractError:
+                        continue
+                    if (
+                        name == "MeasureNotified"
+                        and datum["measure_id"] == PROBE_MEASURE
+                        and datum["action"] == "INITIATE"
+                    ):
+                        self.received.setdefault(datum["subject_id"], arrived)
+        finally:
+            self.consumer.close()
+
+    def stop(self) -> None:
+        self._stop_requested.set()
+        self.join(10)
+
+
+def offered_events(
+    seed: int, count: int, departments: DepartmentRegistry, policy: Policy, morning: datetime
+) -> list[Offered]:
+    """(topic kind, key, value, penalised company or None) of new subjects, decided on
+    ``morning``'s day (before the platform's clock), encoded ahead of the run."""
+    rng = random.Random(f"bench-latency-{seed}")
+    builder = RecordBuilder(departments, rng)
+    serious = for_kind(SERIOUS, SubjectKind.LEGAL_PERSON)
+    day = morning.astimezone(policy.tz).date()
+    events: list[Offered] = []
+    for index in range(count):
+        at = morning + timedelta(milliseconds=index)
+        if index % round(1 / SERIOUS_SHARE) == 0:
+            company = _new_company(rng)
+            event: Event = builder.penalty(company, rng.choice(serious), day, at)
+            events.append(("penalty", company.id.encode(), encode_model(event), company.id))
+        else:
+            subject = new_subject(rng)
+            event = builder.permit(subject, rng.choice(for_kind(PERMITS, subject.kind)), day, at)
+            events.append(("permit", subject.id.encode(), encode_model(event), None))
+    return events
+
+
+def _new_company(rng: random.Random) -> Subject:
+    division = rng.choice(tuple(ids.DIVISIONS))
+    return Subject(
+        ids.enterprise_uscc(rng, division),
+        SubjectKind.LEGAL_PERSON,
+        ids.company_name(rng, division),
+        ids.person_name(rng),
+    )
+
+
+def measure(
+    settings: Settings,
+    events: list[Offered],
+    rate: float,
+) -> Latency:
+    """Produce ``events`` at ``rate`` per second; the penalties' publish → notice latencies."""
+    probe = NoticeProbe(settings)
+    probe.start()
+    producer = bulk_producer(settings, "creditflow-bench-latency", **{"linger.ms": 1})
+    topics = {kind: settings.topics.event(kind) for kind in {e[0] for e in events}}
+    published: dict[str, float] = {}
+    began = time.monotonic()
+    sent = 0
+    while sent < len(events):
+        due = min(len(events), int((time.monotonic() - began) * rate) + 1)
+        for kind, key, value, penalised in events[sent:due]:
+            if penalised is not None:
+                published[penalised] = time.monotonic()
+            producer.produce(topics[kind], value=value, key=key)
+        sent = due
+        producer.poll(0)
+        time.sleep(0.002)
+    producing = time.monotonic() - began
+    if producer.flush(60):
+        raise BenchError("the latency events were not all acknowledged")
+    deadline = time.monotonic() + WAIT_AFTER
+    while len(set(published) & set(probe.received)) < len(published):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    probe.stop()
+    delays = sorted(probe.received[s] - t for s, t in published.items() if s in probe.received)
+    if len(delays) < 2:
+        raise BenchError(
+            f"only {len(delays)} of {len(published)} notices reached {PROBE_DEPARTMENT}"
+        )
+    cuts = statistics.quantiles(delays, n=100, method="inclusive")
+    return Latency(
+        offered_rate=rate,
+        achieved_rate=len(events) / producing,
+        events=len(events),
+        penalties=len(published),
+        received=len(delays),
+        p50=cuts[49],
+        p95=cuts[94],
+        p99=cuts[98],
+        max=delays[-1],
+    )

@@ -1,0 +1,183 @@
+"""The benchmark's figures: one JSON document (``bench/results/<date>.json``) and a rich table."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from creditflow.bench.ceilings import Ceiling
+from creditflow.bench.latency import Latency
+from creditflow.bench.platform import PlatformRun
+from creditflow.bench.workload import Workload
+
+RESULTS_DIR = Path("bench/results")
+
+
+def _meminfo(field: str) -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine(kafka_version: str, redis_version: str) -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "ram_bytes": _meminfo("MemTotal"),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "kafka_version": kafka_version,
+        "redis_version": redis_version,
+    }
+
+
+def _ratio(value: float, ceiling: Ceiling) -> float:
+    return round(value / ceiling.rate, 4) if ceiling.rate > 0 else 0.0
+
+
+@dataclass
+class Figures:
+    """Everything one run measured."""
+
+    parameters: dict[str, Any]
+    machine: dict[str, Any]
+    workload: Workload
+    publish_seconds: float
+    kafka: Ceiling
+    redis: Ceiling
+    runs: list[PlatformRun]
+    rebuild_seconds: float
+    rebuild_digest_equal: bool
+    latency: Latency
+    subjects: int
+
+    def platform(self, run: PlatformRun) -> dict[str, Any]:
+        return {
+            "workers": run.workers,
+            "events": run.events,
+            "seconds": round(run.seconds, 3),
+            "events_per_second": round(run.rate, 1),
+            "ratio_to_kafka_ceiling": _ratio(run.rate, self.kafka),
+            "ratio_to_redis_ceiling": _ratio(run.rate, self.redis),
+            "events_stored": run.stored,
+            "notices": run.notices,
+            "worker_rss_peak_bytes": run.rss_peak,
+        }
+
+    def report(self) -> dict[str, Any]:
+        first = self.runs[0]
+        events = len(self.workload.messages)
+        return {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": self.machine,
+            "parameters": self.parameters,
+            "workload": {
+                "events": events,
+                "distinct_events": self.workload.distinct,
+                "subjects": self.subjects,
+                "mix": dict(self.workload.mix.most_common()),
+                "generate_seconds": round(self.workload.seconds, 3),
+                "publish_seconds": round(self.publish_seconds, 3),
+                "publish_events_per_second": round(events / self.publish_seconds, 1),
+            },
+            "ceilings": {
+                "kafka_consumer_messages_per_second": round(self.kafka.rate, 1),
+                "redis_subject_updates_per_second": round(self.redis.rate, 1),
+                "redis_commands_per_second": round(self.redis.commands / self.redis.seconds, 1),
+            },
+            "platform": {f"workers_{run.workers}": self.platform(run) for run in self.runs},
+            "latency": {
+                "offered_events_per_second": self.latency.offered_rate,
+                "achieved_events_per_second": round(self.latency.achieved_rate, 1),
+                "events": self.latency.events,
+                "penalties": self.latency.penalties,
+                "notices_received": self.latency.received,
+                "p50_seconds": round(self.latency.p50, 4),
+                "p95_seconds": round(self.latency.p95, 4),
+                "p99_seconds": round(self.latency.p99, 4),
+                "max_seconds": round(self.latency.max, 4),
+            },
+            "rebuild": {
+                "seconds": round(self.rebuild_seconds, 3),
+                "events_per_second": round(events / self.rebuild_seconds, 1),
+                "digest_equal": self.rebuild_digest_equal,
+            },
+            "memory": {
+                "redis_bytes_per_subject": round(first.redis_bytes / max(1, self.subjects), 1),
+                "worker_rss_peak_bytes": max(run.rss_peak for run in self.runs),
+            },
+        }
+
+
+def write(figures: dict[str, Any], path: Path | None = None) -> Path:
+    """Write the figures as JSON; by default to ``bench/results/<date>.json``."""
+    path = path or RESULTS_DIR / f"{datetime.now(UTC).date().isoformat()}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _mb(value: float) -> str:
+    return f"{value / 1e6:,.1f} MB"
+
+
+def table(figures: dict[str, Any]) -> Table:
+    w, c, lat, mem = figures["workload"], figures["ceilings"], figures["latency"], figures["memory"]
+    rows = Table("figure", "value", "ratio to ceiling", title="creditflow bench")
+    rows.add_row("events / subjects", f"{w['events']:,} / {w['subjects']:,}", "")
+    rows.add_row("publish (one producer)", f"{w['publish_events_per_second']:,.0f} events/s", "")
+    rows.add_row(
+        "ceiling: bare Kafka consumer", f"{c['kafka_consumer_messages_per_second']:,.0f} msgs/s", ""
+    )
+    rows.add_row(
+        "ceiling: Redis pipelined updates",
+        f"{c['redis_subject_updates_per_second']:,.0f} updates/s "
+        f"({c['redis_commands_per_second']:,.0f} cmds/s)",
+        "",
+    )
+    for name, run in figures["platform"].items():
+        rows.add_row(
+            f"platform, {name.replace('_', ' ')}",
+            f"{run['events_per_second']:,.0f} events/s ({run['seconds']:.1f} s)",
+            f"Kafka {run['ratio_to_kafka_ceiling']:.3f} · "
+            f"Redis {run['ratio_to_redis_ceiling']:.3f}",
+        )
+    rows.add_row(
+        f"latency at {lat['offered_events_per_second']:,.0f} events/s",
+        f"p50 {lat['p50_seconds'] * 1000:,.0f} ms · p95 {lat['p95_seconds'] * 1000:,.0f} ms · "
+        f"p99 {lat['p99_seconds'] * 1000:,.0f} ms",
+        "",
+    )
+    rebuild = figures["rebuild"]
+    same = "same digest" if rebuild["digest_equal"] else "[red]digest differs[/]"
+    rows.add_row("state rebuild", f"{rebuild['seconds']:.1f} s ({same})", "")
+    rows.add_row("Redis memory per subject", f"{mem['redis_bytes_per_subject']:,.0f} bytes", "")
+    rows.add_row("worker RSS, peak", _mb(mem["worker_rss_peak_bytes"]), "")
+    return rows
+
+
+def show(console: Console, figures: dict[str, Any], path: Path) -> None:
+    console.print(table(figures))
+    console.print(f"figures written to {path}")

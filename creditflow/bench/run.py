@@ -1,0 +1,221 @@
+"""One benchmark run, every figure measured on this machine in the same run.
+
+It owns the ``bench.`` topics, the ``bench:`` Redis keys and the ``creditflow-bench*`` consumer
+groups, and starts by deleting what an earlier run left there. The platform's clock is a Redis
+clock standing just after the workload's last day, so the same seed gives the same end state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import time as clock_time
+from typing import Any, TypeVar
+
+import redis
+from confluent_kafka import KafkaException
+
+from creditflow.admin import admin_client
+from creditflow.bench import ceilings, latency, workload
+from creditflow.bench.errors import BenchError
+from creditflow.bench.platform import PlatformRun, PlatformUnderTest
+from creditflow.bench.report import Figures, machine
+from creditflow.demo.space import Space
+from creditflow.departments import load_departments
+from creditflow.devstack import stack
+from creditflow.settings import Settings
+from streams.digest import read_digest
+from streams.keyspace import delete_keys
+from streams.policy import load_policy
+from streams.rebuild import rebuild
+from streams.store.keys import Keys
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "bench"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOptions:
+    events: int = 1_000_000
+    subjects: int = 200_000
+    seed: int = 7
+    latency_rate: float = 1000.0
+    latency_seconds: float = 60.0
+    workers: tuple[int, ...] = (1, 2)
+    keep: bool = False  # keep the Redis keys afterwards (the topics are always kept)
+    namespace: str = NAMESPACE  # topics '<ns>.', keys '<ns>:', groups 'creditflow-<ns>*'
+
+
+def bench_settings(base: Settings, namespace: str = NAMESPACE) -> Settings:
+    return base.model_copy(
+        update={
+            "topic_prefix": f"{namespace}.",
+            "redis_prefix": f"{namespace}:",
+            "app_id": f"creditflow-{namespace}",
+            "clock": "redis",
+            "session_timeout": 10.0,
+        }
+    )
+
+
+def run_settings(settings: Settings, workers: int) -> Settings:
+    """Same topics, a Redis prefix and a consumer group of its own."""
+    return settings.model_copy(
+        update={
+            "redis_prefix": f"{settings.redis_prefix}w{workers}:",
+            "app_id": f"{settings.app_id}-w{workers}",
+        }
+    )
+
+
+Say = Callable[[str], None]
+
+
+def timed(say: Say, what: str, step: Callable[[], T]) -> T:
+    say(f"{what} …")
+    began = time.perf_counter()
+    result = step()
+    say(f"{what}: {time.perf_counter() - began:.1f} s")
+    return result
+
+
+class Bench:
+    def __init__(self, options: BenchOptions, base: Settings, say: Say) -> None:
+        self.options = options
+        self.settings = bench_settings(base, options.namespace)
+        self.departments = load_departments(base.departments_file)
+        self.policy = load_policy(base.policy_file, self.departments)
+        self.space = Space(self.settings, self.departments)
+        self.say = say
+        after = workload.LAST_DAY + timedelta(days=1)
+        self.clock = datetime.combine(after, clock_time(0), tzinfo=self.policy.tz)
+        self.log_dir = self.settings.devstack_dir / "logs" / options.namespace
+
+    def clean(self) -> None:
+        """Delete the namespace's topics, groups and keys; create the topics afresh."""
+        admin = admin_client(self.settings)
+        groups = [run_settings(self.settings, n).app_id for n in self.options.workers]
+        for group, future in admin.describe_consumer_groups(groups).items():
+            try:
+                members = future.result(timeout=10).members
+            except KafkaException:
+                continue
+            if members:
+                raise BenchError(f"a benchmark is running ({len(members)} workers in {group})")
+        for future in admin.delete_consumer_groups(groups, request_timeout=10).values():
+            try:
+                future.result()
+            except KafkaException as exc:
+                logger.debug("group not deleted: %s", exc)
+        self.space.reset()
+
+    def run(self) -> dict[str, Any]:
+        o, say = self.options, self.say
+        stack.up(self.settings)
+        timed(say, "cleaning the bench namespace", self.clean)
+        load = timed(
+            say,
+            f"generating {o.events:,} events about {o.subjects:,} subjects",
+            lambda: workload.generate(o.seed, o.events, o.subjects, self.settings),
+        )
+        published = timed(say, "publishing", lambda: workload.publish(self.settings, load.messages))
+        say(f"published at {len(load.messages) / published:,.0f} events/s")
+        kafka = timed(
+            say, "ceiling: bare Kafka consumer", lambda: ceilings.kafka_ceiling(self.settings)
+        )
+        store = timed(
+            say, "ceiling: Redis pipelined writes",
+            lambda: ceilings.redis_ceiling(self.settings, load.messages),
+        )  # fmt: skip
+        runs: list[PlatformRun] = []
+        rebuilt: tuple[float, bool] = (0.0, False)
+        measured: latency.Latency | None = None
+        offered = latency.offered_events(
+            o.seed,
+            round(o.latency_rate * o.latency_seconds),
+            self.departments,
+            self.policy,
+            datetime.combine(workload.LAST_DAY, clock_time(9), tzinfo=self.policy.tz),
+        )
+        for count in o.workers:
+            run, measured_now = self._platform(count, load, offered)
+            runs.append(run)
+            measured = measured_now or measured
+            if count == o.workers[0]:
+                say("state rebuild …")
+                rebuilt = self.rebuild(run_settings(self.settings, count))
+                say(f"state rebuild: {rebuilt[0]:.1f} s, same digest: {rebuilt[1]}")
+        if measured is None:
+            raise BenchError("no latency was measured")
+        client = redis.Redis.from_url(self.settings.redis_dsn)
+        try:
+            redis_version = str(client.info("server")["redis_version"])
+            if not o.keep:
+                delete_keys(client, self.settings.redis_prefix)
+        finally:
+            client.close()
+        return Figures(
+            parameters={
+                "events": o.events,
+                "subjects": o.subjects,
+                "seed": o.seed,
+                "latency_rate": o.latency_rate,
+                "latency_seconds": o.latency_seconds,
+                "partitions": self.settings.topic_partitions,
+                "batch_size": self.settings.batch_size,
+                "batch_within": self.settings.batch_within,
+                "clock": self.clock.isoformat(),
+            },
+            machine=machine(self.settings.kafka_version, redis_version),
+            workload=load,
+            publish_seconds=published,
+            kafka=kafka,
+            redis=store,
+            runs=runs,
+            rebuild_seconds=rebuilt[0],
+            rebuild_digest_equal=rebuilt[1],
+            latency=measured,
+            subjects=len(load.subjects),
+        ).report()
+
+    def _platform(
+        self, count: int, load: workload.Workload, offered: list[latency.Offered]
+    ) -> tuple[PlatformRun, latency.Latency | None]:
+        """The log processed by ``count`` workers; with the most workers, the latency too."""
+        o, say = self.options, self.say
+        settings = run_settings(self.settings, count)
+        space = Space(settings, self.departments)
+        measured = None
+        with PlatformUnderTest(space, count, self.log_dir / f"{count}w", self.clock) as under:
+            say(f"platform with {count} worker(s) …")
+            run = under.run(len(load.messages), max(900.0, o.events / 50))
+            say(
+                f"platform with {count} worker(s): {run.seconds:.1f} s, {run.rate:,.0f} events/s, "
+                f"{run.stored:,} events stored, {run.notices:,} notices"
+            )
+            if count == max(o.workers):
+                say(f"latency at {o.latency_rate:,.0f} events/s for {o.latency_seconds:g} s …")
+                measured = latency.measure(settings, offered, o.latency_rate)
+                say(f"latency: p50 {measured.p50:.3f} s, p99 {measured.p99:.3f} s")
+        return run, measured
+
+    def rebuild(self, settings: Settings) -> tuple[float, bool]:
+        """Seconds to rebuild the run's prefix from the log, and whether its digest held."""
+        client = redis.Redis.from_url(settings.redis_dsn)
+        try:
+            keys = Keys(settings.redis_prefix)
+            before = read_digest(client, keys)
+            began = time.perf_counter()
+            rebuild(settings, force=True)  # its workers were stopped just now
+            seconds = time.perf_counter() - began
+            after = read_digest(client, keys)
+        finally:
+            client.close()
+        if after != before:
+            logger.error("the rebuilt state differs: %s != %s", after.report(), before.report())
+        return seconds, after == before

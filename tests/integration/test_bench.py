@@ -1,0 +1,71 @@
+"""``creditflow bench`` on a small workload: every figure is measured and every ratio is sane."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka.admin import AdminClient
+
+from creditflow.departments import load_departments
+from creditflow.settings import Settings
+from tests.conftest import RunCli
+
+pytestmark = pytest.mark.integration
+
+FIGURES = {
+    "machine": ["cores", "ram_bytes", "python", "kafka_version"],
+    "workload": ["events", "subjects", "generate_seconds", "publish_events_per_second"],
+    "ceilings": ["kafka_consumer_messages_per_second", "redis_subject_updates_per_second"],
+    "latency": ["p50_seconds", "p95_seconds", "p99_seconds"],
+    "rebuild": ["seconds", "digest_equal"],
+    "memory": ["redis_bytes_per_subject", "worker_rss_peak_bytes"],
+}
+PLATFORM = ["events_per_second", "seconds", "ratio_to_kafka_ceiling", "ratio_to_redis_ceiling"]
+
+
+@pytest.fixture
+def namespace() -> Iterator[str]:
+    name = f"b{uuid.uuid4().hex[:8]}"
+    yield name
+    settings = Settings(topic_prefix=f"{name}.")
+    client = AdminClient(settings.kafka_client_config())
+    client.delete_topics(settings.topics.all(load_departments().ids()))
+    groups = [f"creditflow-{name}", f"creditflow-{name}-w1", f"creditflow-{name}-w2"]
+    client.delete_consumer_groups(groups)
+
+
+def ratios(node: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.startswith("ratio"):
+                yield key, value
+            yield from ratios(value)
+
+
+def test_a_small_bench_measures_every_figure(namespace: str, tmp_path: Path, cli: RunCli) -> None:
+    output = tmp_path / "figures.json"
+    result = cli(
+        "bench", "--events", "2000", "--subjects", "500", "--latency-seconds", "5",
+        "--namespace", namespace, "--output", str(output),
+        timeout=240,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    figures = json.loads(output.read_text())
+    for section, names in FIGURES.items():
+        for name in names:
+            assert figures[section][name] not in (None, 0, ""), (section, name)
+    assert figures["rebuild"]["digest_equal"] is True
+    assert set(figures["platform"]) == {"workers_1", "workers_2"}
+    for run in figures["platform"].values():
+        assert all(run[name] > 0 for name in PLATFORM), run
+        assert run["events_stored"] == figures["workload"]["distinct_events"]
+    found = list(ratios(figures))
+    assert len(found) == 4  # two runs, each against both ceilings
+    assert all(isinstance(v, float) and v > 0 for _, v in found), found
+    assert figures["latency"]["notices_received"] == figures["latency"]["penalties"]
+    assert "creditflow bench" in result.stdout
