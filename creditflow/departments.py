@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -49,14 +49,19 @@ class DepartmentRegistry(BaseModel):
 
     departments: tuple[Department, ...]
 
+    @cached_property
+    def _by_id(self) -> dict[str, Department]:
+        # Looked up for every event a worker validates: a dict, not a scan.
+        return {d.id: d for d in self.departments}
+
     def ids(self) -> list[str]:
         return [d.id for d in self.departments]
 
     def get(self, department_id: str) -> Department | None:
-        return next((d for d in self.departments if d.id == department_id), None)
+        return self._by_id.get(department_id)
 
     def __contains__(self, department_id: object) -> bool:
-        return any(d.id == department_id for d in self.departments)
+        return department_id in self._by_id
 
 
 def load_departments(path: Path | None = None) -> DepartmentRegistry:
