@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from confluent_kafka import TopicPartition
 
 from creditflow.bench.errors import BenchError
-from creditflow.bench.workload import bulk_producer, new_subject
+from creditflow.bench.workload import bulk_producer
 from creditflow.demo import identities as ids
 from creditflow.demo.catalog import PERMITS, SERIOUS, for_kind
+from creditflow.demo.city import new_subject
 from creditflow.demo.records import RecordBuilder, Subject
 from creditflow.departments import DepartmentRegistry
 from creditflow.settings import Settings

@@ -26,15 +26,13 @@ from typing import Any
 from confluent_kafka import KafkaError, Message, Producer
 
 from creditflow.bench.errors import BenchError
-from creditflow.demo import identities as ids
-from creditflow.demo.city import FIRST_DAY, KIND_SHARES, YEARS
+from creditflow.demo.city import FIRST_DAY, YEARS, new_subject
 from creditflow.demo.records import RecordBuilder, Subject
 from creditflow.demo.stories import StoryTeller
 from creditflow.departments import load_departments
 from creditflow.settings import Settings
 from producers.publisher import producer_config
 from schemas.codec import encode_model
-from schemas.enums import SubjectKind
 from schemas.events import PenaltyImposed
 from streams.policy import load_policy
 
@@ -55,19 +53,6 @@ class Workload:
     distinct: int  # distinct event ids: what the platform must store
     mix: Counter[str] = field(default_factory=Counter)  # event class → count, "resent" too
     seconds: float = 0.0  # generation time
-
-
-def new_subject(rng: random.Random) -> Subject:
-    """A subject of the simulated city (``creditflow.demo.city``'s shares and identifiers)."""
-    kind = rng.choices([k for k, _ in KIND_SHARES], [w for _, w in KIND_SHARES])[0]
-    division = rng.choice(tuple(ids.DIVISIONS))
-    if kind == SubjectKind.NATURAL_PERSON:
-        return Subject(ids.resident_id(rng), kind, ids.person_name(rng))
-    if kind == SubjectKind.INDIVIDUAL_BUSINESS:
-        uscc = ids.individual_business_uscc(rng, division)
-        return Subject(uscc, kind, ids.shop_name(rng, division), ids.person_name(rng))
-    uscc = ids.enterprise_uscc(rng, division)
-    return Subject(uscc, kind, ids.company_name(rng, division), ids.person_name(rng))
 
 
 def make_subjects(rng: random.Random, count: int) -> list[Subject]:

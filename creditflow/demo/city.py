@@ -91,7 +91,8 @@ def evening(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, EVENING, tzinfo=tz).astimezone(UTC)
 
 
-def _new_subject(rng: random.Random) -> Subject:
+def new_subject(rng: random.Random) -> Subject:
+    """A subject of the simulated city, by the city's shares of kinds and its identifiers."""
     kind = rng.choices([k for k, _ in KIND_SHARES], [w for _, w in KIND_SHARES])[0]
     division = rng.choice(tuple(ids.DIVISIONS))
     if kind == SubjectKind.NATURAL_PERSON:
@@ -126,7 +127,7 @@ def simulate(
     stories: Counter[str] = Counter()
     seen: set[str] = set()
     while len(good) + len(duplicates) < events - n_bad:
-        subject = _new_subject(rng)
+        subject = new_subject(rng)
         if subject.id in seen:
             continue
         seen.add(subject.id)
