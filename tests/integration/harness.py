@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import redis
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 from stdnum.cn import uscc
 
@@ -167,7 +167,7 @@ class Harness:
         self.wait_assigned(worker)
         return worker
 
-    def wait_assigned(self, worker: WorkerProcess, timeout: float = 60) -> None:
+    def wait_assigned(self, worker: WorkerProcess, timeout: float = 120) -> None:
         """Until the consumer group is stable with every input partition assigned."""
         admin = AdminClient(self.settings.kafka_client_config())
         wanted = len(self.settings.topics.inputs) * self.settings.topic_partitions
@@ -176,7 +176,12 @@ class Harness:
             if worker.process.poll() is not None:
                 raise AssertionError(f"worker {worker.name} exited:\n{worker.tail()}")
             group = admin.describe_consumer_groups([self.settings.app_id])[self.settings.app_id]
-            description = group.result(timeout=10)
+            try:
+                description = group.result(timeout=10)
+            except (TimeoutError, KafkaException):
+                # A broker that was just formatted creates its offsets topic on the first group
+                # request and answers late or "coordinator not available" meanwhile: ask again.
+                return False
             assigned = sum(len(m.assignment.topic_partitions) for m in description.members)
             return str(description.state).endswith("STABLE") and assigned == wanted
 
