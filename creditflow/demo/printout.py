@@ -116,7 +116,7 @@ def _departments(summary: Summary) -> Table:
         )  # fmt: skip
     table.caption = (
         "late: answered after the 7-day deadline · overdue: unanswered past it · masked: notices "
-        "about natural persons whose id the department may not see, which it cannot answer"
+        "about natural persons whose id the department may not see (answered with the masked id)"
     )
     return table
 

@@ -57,7 +57,7 @@ class Tally:
     notice_ids: set[str] = field(default_factory=set)
     relays: int = 0
     answered: int = 0
-    masked: int = 0  # notices whose subject id was masked: the SDK cannot answer them
+    masked: int = 0  # notices whose subject id was masked for this department
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -121,10 +121,9 @@ class Responder(threading.Thread):
         if self.delay is None:
             return
         if "*" in notice.subject_id:
-            # The platform masked a natural person's id for this department, and feedback must
-            # name the subject: the department has nothing valid to answer with.
+            # A natural person's id, masked for a department without personal information: it
+            # answers with the masked id and the platform finds the subject by the notice id.
             self.tally.masked += 1
-            return
         acts_on = notice.occurred_at + timedelta(days=self.delay)
         heapq.heappush(self._queue, (acts_on, notice.notice_id, notice))
 
