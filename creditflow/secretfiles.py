@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -21,15 +22,21 @@ def new_password() -> str:
     return secrets.token_urlsafe(32)
 
 
-def read_secrets(path: Path) -> dict[str, str]:
+def read_mapping(path: Path, what: str, shape: str) -> dict[Any, Any]:
+    """A YAML file that maps keys to values; a missing file is an empty mapping."""
     try:
         entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         return {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"cannot read the secrets file {path}: {exc}") from exc
+        raise ConfigurationError(f"cannot read the {what} {path}: {exc}") from exc
     if not isinstance(entries, dict):
-        raise ConfigurationError(f"the secrets file {path} must map names to values")
+        raise ConfigurationError(f"the {what} {path} must map {shape}")
+    return entries
+
+
+def read_secrets(path: Path) -> dict[str, str]:
+    entries = read_mapping(path, "secrets file", "names to values")
     return {str(k): str(v) for k, v in entries.items()}
 
 

@@ -23,7 +23,7 @@ import yaml
 
 from creditflow.departments import DepartmentRegistry
 from creditflow.errors import ConfigurationError
-from creditflow.secretfiles import write_private
+from creditflow.secretfiles import read_mapping, write_private
 
 PREFIX = "cft_"
 SCHEME = "sha256:"
@@ -39,14 +39,7 @@ def token_hash(token: str) -> str:
 
 def read_tokens(path: Path, departments: DepartmentRegistry) -> dict[str, tuple[str, ...]]:
     """Department id → token hashes; a missing file means no tokens (every call is refused)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        return {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"cannot read the API tokens file {path}: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigurationError(f"the API tokens file {path} must map department ids to lists")
+    raw = read_mapping(path, "API tokens file", "department ids to lists")
     tokens: dict[str, tuple[str, ...]] = {}
     for department, hashes in raw.items():
         if department not in departments:

@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -230,3 +231,16 @@ class Harness:
         AdminClient(self.settings.kafka_client_config()).delete_consumer_groups(
             [self.settings.app_id]
         )
+
+
+@contextmanager
+def running_platform(tmp: Path, clock: datetime) -> Iterator[Harness]:
+    """A harness with its clock set and one worker assigned; everything removed afterwards,
+    also when the worker fails to start."""
+    harness = Harness(tmp)
+    try:
+        harness.set_clock(clock)
+        harness.start_worker()
+        yield harness
+    finally:
+        harness.close()

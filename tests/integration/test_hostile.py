@@ -20,7 +20,7 @@ from producers.publisher import producer_config
 from schemas.catalog import decode_event
 from schemas.codec import encode, encode_model
 from tests import factories as f
-from tests.integration.harness import Harness, random_uscc, wait_for
+from tests.integration.harness import Harness, random_uscc, running_platform, wait_for
 from tests.unit.rules_helpers import at
 
 pytestmark = pytest.mark.integration
@@ -32,13 +32,8 @@ BIG = 900_000  # below the broker's 1 MB message limit; bigger is refused by Kaf
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness(tmp_path)
-    harness.set_clock(at(2024, 3, 5))
-    harness.start_worker()
-    try:
+    with running_platform(tmp_path, at(2024, 3, 5)) as harness:
         yield harness
-    finally:
-        harness.close()
 
 
 def _datum(event: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from schemas.catalog import decode_event
 from schemas.notices import FeedbackRelayed, MeasureNotified
 from streams.policy import load_policy
 from tests import factories as f
-from tests.integration.harness import Harness, random_uscc, wait_for
+from tests.integration.harness import Harness, random_uscc, running_platform, wait_for
 from tests.unit.rules_helpers import at, local
 
 pytestmark = pytest.mark.integration
@@ -41,13 +41,8 @@ RED = [
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness(tmp_path)
-    harness.set_clock(at(2024, 3, 5))
-    harness.start_worker()
-    try:
+    with running_platform(tmp_path, at(2024, 3, 5)) as harness:
         yield harness
-    finally:
-        harness.close()
 
 
 def measure_notices(

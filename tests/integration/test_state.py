@@ -20,7 +20,7 @@ from streams.rebuild import active_workers, rebuild
 from streams.rules.notices import notice_id
 from tests import factories as f
 from tests.conftest import RunCli
-from tests.integration.harness import Harness, random_uscc, wait_for
+from tests.integration.harness import Harness, random_uscc, running_platform, wait_for
 from tests.unit.rules_helpers import at
 
 pytestmark = pytest.mark.integration
@@ -28,13 +28,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness(tmp_path)
-    harness.set_clock(at(2024, 7, 1))
-    harness.start_worker()
-    try:
+    with running_platform(tmp_path, at(2024, 7, 1)) as harness:
         yield harness
-    finally:
-        harness.close()
 
 
 def drained(h: Harness) -> bool:
