@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,11 @@ class Incoming:
     offset: int
     key: bytes | None
     value: bytes | None
+
+    def source(self) -> str:
+        """Where it was read, as JSON: kept for events that wait for the record they name."""
+        key = None if self.key is None else self.key.hex()
+        return json.dumps([self.topic, self.partition, self.offset, key])
 
 
 @dataclass(frozen=True, slots=True)

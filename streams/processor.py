@@ -28,8 +28,9 @@ from streams.clock import Clock
 from streams.intake import Accepted, Incoming, Rejected, accept, fact_from_bytes
 from streams.notify import build_notice, build_relay, dead_letter_id
 from streams.policy import Policy
-from streams.rules import Fact, SubjectState, derive
-from streams.rules.notices import NoticeIntent, plan_notices
+from streams.rules import Fact
+from streams.rules.change import plan_change
+from streams.rules.state import Ignored
 from streams.snapshot import (
     listing_since_ms,
     next_change_ms,
@@ -59,6 +60,7 @@ class BatchReport:
     event_ages: list[float] = field(default_factory=list)  # seconds, occurred_at → applied
     feedback_seconds: list[float] = field(default_factory=list)  # notice → feedback
     subjects: int = 0
+    replayed: int = 0  # subjects whose history was taken again for a late record
 
 
 class FactCache:
@@ -121,6 +123,10 @@ class Processor:
         rejected += await self._feedback(feedback, now, report)
         # Sent together and awaited together: one round of acknowledgements per batch.
         await asyncio.gather(*(self._dead_letter(r, now, report) for r in rejected))
+        # Last: the state now holds everything up to these offsets (streams.recovery).
+        await self.store.advance(_positions(messages))
+        if report.replayed:
+            logger.info("%d subjects taken again in decision order", report.replayed)
         return report
 
     async def rederive(self, subject_ids: Sequence[str]) -> BatchReport:
@@ -176,45 +182,36 @@ class Processor:
             else:
                 new[accepted.event_id] = accepted
         facts = [self._facts.get(event_id, value) for event_id, value in stored.events.items()]
-        told = told_from_json(stored.told)
-        intents: list[NoticeIntent] = []
-        state: SubjectState | None = None
-        # New events are taken one at a time, in the order of their decisions, and the notices
-        # planned after each: what departments are told then depends on the events, not on how
-        # the log happened to be cut into batches (one batch or two give the same notices).
-        for accepted in sorted(new.values(), key=lambda a: (a.event.occurred_at, a.event_id)):
-            if accepted.fact is None:
-                continue
-            state = derive([*facts, accepted.fact], self.policy, now)
-            ignored = next((i for i in state.ignored if i.event_id == accepted.event_id), None)
-            if ignored is not None:
-                # The rules would keep it without effect; an event that is refused on arrival
-                # goes back to its sender with the reason instead.
-                del new[accepted.event_id]
-                plan.rejected.append(
-                    Rejected(
-                        accepted.message,
-                        ignored.reason_code,
-                        ignored.reason,
-                        None,
-                        accepted.event.department_id,
-                        None,
-                    )
+        change = plan_change(
+            stored.subject_id,
+            facts,
+            told_from_json(stored.told),
+            [a.fact for a in new.values() if a.fact is not None],
+            policy=self.policy,
+            now=now,
+        )
+        for refusal in change.refused:
+            # The rules would keep it without effect; an event that is refused on arrival goes
+            # back to its sender with the reason instead.
+            accepted = new.pop(refusal.event_id)
+            plan.rejected.append(
+                Rejected(
+                    accepted.message,
+                    refusal.reason_code,
+                    refusal.reason,
+                    None,
+                    accepted.event.department_id,
+                    None,
                 )
-                state = None
-                continue
-            facts.append(accepted.fact)
-            planned, told = plan_notices(stored.subject_id, told, state)
-            intents += planned
-        if not new and not force:
+            )
+        plan.rejected += [self._withdrawn(stored, facts, w) for w in change.withdrawn]
+        if not new and not force and not change.withdrawn:
             return plan
-        if state is None:
-            state = derive(facts, self.policy, now)
-        plan.applied = list(new.values())
+        state, told = change.state, change.told
+        plan.applied = [new[event_id] for event_id in change.kept]
+        plan.replayed = change.replayed
         if not state.subject_kind:
             return plan  # nothing stored yet and nothing new: no subject to write
-        if not new:  # a due subject: its state changed with time alone
-            intents, told = plan_notices(stored.subject_id, told, state)
         subject = (stored.subject_id, state.subject_kind, state.subject_name)
         notices = [
             build_notice(
@@ -225,7 +222,7 @@ class Processor:
                 departments=self.departments,
                 topics=self.topics,
             )
-            for intent in intents
+            for intent in change.intents
         ]
         snapshot = state_to_dict(stored.subject_id, state, now)
         plan.change = SubjectChange(
@@ -239,8 +236,24 @@ class Processor:
             next_ms=next_change_ms(state),
             list_since_ms=[listing_since_ms(state, kind) for kind in LISTS],
             notices=notices,
+            withdrawn=[w.event_id for w in change.withdrawn],
+            waiting={eid: a.message.source() for eid, a in new.items() if eid in state.waiting},
+            settled=[eid for eid in stored.waiting if eid not in state.waiting],
         )
         return plan
+
+    def _withdrawn(self, stored: SubjectRecord, facts: list[Fact], refusal: Ignored) -> Rejected:
+        """The dead letter of a stored event that a later arrival turned away, as it would have
+        been had it come in order: from where it was read, with the reason."""
+        eid = refusal.event_id
+        fact = next(f for f in facts if f.event_id == eid)
+        # (An event stored before sources were kept names no source.)
+        topic, partition, offset, key = json.loads(stored.waiting.get(eid) or '["",-1,-1,null]')
+        raw_key = None if key is None else bytes.fromhex(key)
+        message = Incoming(topic, partition, offset, raw_key, stored.events[eid])
+        return Rejected(
+            message, refusal.reason_code, refusal.reason, None, fact.department_id, None
+        )
 
     async def _feedback(
         self, answers: list[Accepted], now: datetime, report: BatchReport
@@ -345,6 +358,7 @@ class _Plan:
     applied: list[Accepted] = field(default_factory=list)
     duplicates: list[Accepted] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    replayed: bool = False  # a late record made the subject's history be taken again
 
     def count(self, report: BatchReport, now: datetime) -> None:
         for accepted in self.applied:
@@ -354,8 +368,17 @@ class _Plan:
             report.events[(accepted.message.topic, "duplicate")] += 1
         if self.change is not None:
             report.subjects += 1
+            report.replayed += self.replayed
             for notice in self.change.notices:
                 report.notices[(notice.department_id, str(notice.record["action"]))] += 1
+
+
+def _positions(messages: Sequence[Incoming]) -> dict[tuple[str, int], int]:
+    positions: dict[tuple[str, int], int] = {}
+    for m in messages:
+        key = (m.topic, m.partition)
+        positions[key] = max(positions.get(key, 0), m.offset + 1)
+    return positions
 
 
 def _ms(instant: datetime) -> int:

@@ -65,6 +65,7 @@ class Notified:
 @dataclass(frozen=True, slots=True)
 class NoticeIntent:
     notice_id: str
+    seq: int  # the pair's count of notices, this one included
     action: NoticeAction
     cause: NoticeCause
     measure: MeasureInForce
@@ -95,7 +96,9 @@ def plan_notices(
     ) -> None:
         seq = (after[key].seq if key in after else 0) + 1
         reason = f"{_ACTION_WORDS[action]}「{m.name}」：{_WORDS[cause]}（{LIST_NAMES[m.list]}）"
-        intents.append(NoticeIntent(notice_id(subject_id, *key, seq), action, cause, m, reason))
+        intents.append(
+            NoticeIntent(notice_id(subject_id, *key, seq), seq, action, cause, m, reason)
+        )
         after[key] = Notified(status, seq, m)
 
     for key, measure in current.items():

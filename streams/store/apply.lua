@@ -3,8 +3,9 @@
 -- the change was computed from (several workers may touch a subject: the loser retries).
 --
 -- KEYS: 1 state hash, 2 events hash, 3 notices hash, 4 due zset, 5 outbox stream,
---       6..8 list zsets (BLACK, RED, THREE_YEAR_CLEAN)
--- ARGV: 1 expected version, 2 subject id, 3 header JSON, 4 number of events,
+--       6..8 list zsets (BLACK, RED, THREE_YEAR_CLEAN), 9 waiting hash
+-- ARGV: 1 expected version, 2 subject id, 3 header JSON (state, lists, due time, withdrawn,
+--       waiting and settled events), 4 number of events,
 --       then (event id, event bytes) per event, then the number of notices,
 --       then (notice id, notice JSON, department, due ms, topic, key, value) per notice.
 -- Returns the new version, or -1 if the version moved on.
@@ -19,6 +20,17 @@ local n_events = tonumber(ARGV[i])
 for _ = 1, n_events do
   redis.call('HSET', KEYS[2], ARGV[i + 1], ARGV[i + 2])
   i = i + 2
+end
+-- Stored events turned away by a record that arrived after them, and where events wait.
+for _, eid in ipairs(h.withdrawn) do
+  redis.call('HDEL', KEYS[2], eid)
+  redis.call('HDEL', KEYS[9], eid)
+end
+for _, eid in ipairs(h.settled) do
+  redis.call('HDEL', KEYS[9], eid)
+end
+for eid, source in pairs(h.waiting) do
+  redis.call('HSET', KEYS[9], eid, source)
 end
 version = version + 1
 redis.call('HSET', KEYS[1], 'version', version, 'snapshot', h.snapshot, 'told', h.told,

@@ -21,6 +21,10 @@ class Keys:
     def events(self, subject_id: str) -> str:
         return f"{self.prefix}{{{subject_id}}}:events"
 
+    def waiting(self, subject_id: str) -> str:
+        """Event id → where it was read (JSON), for stored events waiting for their record."""
+        return f"{self.prefix}{{{subject_id}}}:waiting"
+
     def notices(self, subject_id: str) -> str:
         return f"{self.prefix}{{{subject_id}}}:notices"
 
@@ -42,6 +46,11 @@ class Keys:
     def notice_subjects(self) -> str:
         """Notice id → subject id, for feedback that names the subject masked."""
         return f"{self.prefix}notice-subjects"
+
+    @property
+    def positions(self) -> str:
+        """ "topic|partition" → the next input offset to process: what the state has taken in."""
+        return f"{self.prefix}positions"
 
     @property
     def clock(self) -> str:

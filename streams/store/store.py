@@ -32,6 +32,7 @@ class SubjectRecord:
     version: int
     events: dict[str, bytes]
     told: bytes | None
+    waiting: dict[str, bytes] = field(default_factory=dict)  # event id → source (JSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,9 @@ class SubjectChange:
     next_ms: int | None
     list_since_ms: Sequence[int | None]  # one per LISTS entry
     notices: list[OutgoingNotice] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # stored events to remove
+    waiting: dict[str, str] = field(default_factory=dict)  # new waiting events → source (JSON)
+    settled: list[str] = field(default_factory=list)  # stored events that wait no more
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,7 @@ class Store:
         self._feedback = redis.register_script(_script("feedback.lua"))
         self._overdue = redis.register_script(_script("overdue.lua"))
         self._claim = redis.register_script(_script("claim.lua"))
+        self._advance = redis.register_script(_script("advance.lua"))
 
     async def load(self, subject_ids: Sequence[str]) -> dict[str, SubjectRecord]:
         """Read several subjects in one round trip."""
@@ -89,12 +94,17 @@ class Store:
         for sid in subject_ids:
             pipe.hmget(self.keys.state(sid), "version", "told")
             pipe.hgetall(self.keys.events(sid))
+            pipe.hgetall(self.keys.waiting(sid))
         replies = await pipe.execute()
         loaded = {}
         for index, sid in enumerate(subject_ids):
-            (version, told), events = replies[2 * index], replies[2 * index + 1]
+            (version, told), events, waiting = replies[3 * index : 3 * index + 3]
             loaded[sid] = SubjectRecord(
-                sid, int(version or 0), {k.decode(): v for k, v in events.items()}, told
+                sid,
+                int(version or 0),
+                {k.decode(): v for k, v in events.items()},
+                told,
+                {k.decode(): v for k, v in waiting.items()},
             )
         return loaded
 
@@ -116,6 +126,7 @@ class Store:
             k.due,
             k.outbox,
             *(k.list(kind) for kind in LISTS),
+            k.waiting(sid),
         ]
 
     def _apply_args(self, change: SubjectChange) -> list[Any]:
@@ -128,6 +139,9 @@ class Store:
                 "next": -1 if change.next_ms is None else change.next_ms,
                 "lists": [-1 if since is None else since for since in change.list_since_ms],
                 "prefix": self.keys.prefix,
+                "withdrawn": change.withdrawn,
+                "waiting": change.waiting,
+                "settled": change.settled,
             },
             ensure_ascii=False,
         )
@@ -140,6 +154,27 @@ class Store:
             record = json.dumps(n.record, ensure_ascii=False, separators=(",", ":"))
             args += [n.notice_id, record, n.department_id, n.due_ms, n.topic, n.key, n.value]
         return args
+
+    async def advance(self, positions: dict[tuple[str, int], int]) -> None:
+        """Record how far each input partition has been taken in (positions never go back)."""
+        if positions:
+            args: list[Any] = []
+            for (topic, partition), offset in positions.items():
+                args += [f"{topic}|{partition}", offset]
+            await self._advance(keys=[self.keys.positions], args=args)
+
+    async def positions(self) -> dict[tuple[str, int], int]:
+        raw = await self.redis.hgetall(self.keys.positions)
+        positions = {}
+        for field_, offset in raw.items():
+            topic, _, partition = _text(field_).rpartition("|")
+            positions[(topic, int(partition))] = int(offset)
+        return positions
+
+    async def server_id(self) -> str:
+        """The Redis server's run id: a new one after every restart."""
+        info = await self.redis.info("server")
+        return str(info["run_id"])
 
     async def notices(
         self, subject_id: str, notice_ids: Sequence[str]
