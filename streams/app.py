@@ -20,6 +20,7 @@ from streams.api import register_api
 from streams.bootstrap import Platform
 from streams.intake import Incoming
 from streams.observability import install_metrics
+from streams.recovery import Recovery
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,8 @@ def create_app(platform: Platform) -> faust.App:
         app.topic(topics.deadletter, value_serializer="raw", key_serializer="raw")
     )
     processor = platform.processor(dead_letters)
+    recovery = Recovery(settings, processor)
+    input_topics = set(topics.inputs)
     relay = platform.relay()
     metrics = install_metrics(app, platform, relay)
 
@@ -113,8 +116,13 @@ def create_app(platform: Platform) -> faust.App:
                 for e in events
             ]
             started = time.perf_counter()
+            assigned = {
+                (tp.topic, tp.partition)
+                for tp in app.consumer.assignment()
+                if tp.topic in input_topics
+            }
             report = await retry_forever(
-                "processing a batch", functools.partial(processor.handle, batch)
+                "processing a batch", functools.partial(recovery.handle, batch, assigned)
             )
             metrics.observe_batch(report, time.perf_counter() - started)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from creditflow.errors import CreditflowError
 from creditflow.settings import Settings
@@ -54,6 +54,7 @@ def read_consumer(settings: Settings, **overrides: Any) -> Consumer:
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
             "enable.partition.eof": False,
+            "auto.offset.reset": "earliest",  # a start the retention has passed: what is left
             "max.partition.fetch.bytes": 8 * 1024 * 1024,
             "fetch.max.bytes": 64 * 1024 * 1024,
             "queued.min.messages": 200_000,
@@ -86,7 +87,8 @@ def log_range(consumer: Consumer, topics: Sequence[str]) -> LogRange:
 def read_log(
     settings: Settings, topics: Sequence[str], log: LogRange | None = None
 ) -> Iterator[list[Message]]:
-    """Every message of ``topics`` up to the ends of ``log`` (default: the ends now), in batches.
+    """Every message of ``topics`` from the starts to the ends of ``log`` (default: the whole
+    log now), in batches.
 
     Within a partition the messages come in offset order; partitions are interleaved.
     """
@@ -96,9 +98,7 @@ def read_log(
         remaining = {key for key in log.ends if log.ends[key] > log.starts[key]}
         if not remaining:
             return
-        consumer.assign(
-            [TopicPartition(topic, partition, OFFSET_BEGINNING) for topic, partition in remaining]
-        )
+        consumer.assign([TopicPartition(t, p, log.starts[(t, p)]) for t, p in sorted(remaining)])
         idle_since = time.monotonic()
         while remaining:
             batch: list[Message] = []

@@ -37,7 +37,7 @@ from schemas.events import FeedbackReported
 from streams.bootstrap import Platform, build_platform
 from streams.intake import Accepted, Incoming, Rejected, accept
 from streams.keyspace import delete_keys
-from streams.logread import log_range, read_consumer, read_log
+from streams.logread import LogRange, log_range, read_consumer, read_log
 from streams.restore import Answer, RestoredNotices, SentNotice, apply_answers, masks
 from streams.restore import restore_notices as restore
 from streams.snapshot import told_to_json
@@ -45,6 +45,11 @@ from streams.snapshot import told_to_json
 logger = logging.getLogger(__name__)
 
 CHUNK = 500  # subjects per derivation round trip, keys per pipeline
+#: Events that can wait for the record they name (a repair, an objection before its penalty).
+MAY_WAIT = frozenset(
+    {"CreditRepairDecided", "ObjectionFiled", "ObjectionUpheld", "ObjectionCorrected",
+     "ObjectionRevoked"}
+)  # fmt: skip
 
 
 class RebuildError(CreditflowError):
@@ -114,6 +119,7 @@ class _Rebuild:
         self.platform: Platform = build_platform(settings)
         self.keys = self.platform.keys
         self.redis = redis.Redis.from_url(settings.redis_dsn)
+        self.log: LogRange | None = None  # the range of the last read
 
     async def run(self) -> RebuildReport:
         began = time.monotonic()
@@ -122,10 +128,13 @@ class _Rebuild:
             self._delete()
             refused_offsets = self._dead_lettered()
             read, stored, refused, subjects, answers = self._events(now, refused_offsets)
+            taken_in = self.log
             restored = self._notices(subjects)
             answered = apply_answers(restored, answers)
             self._write(restored)
             queued = await self._derive(sorted(subjects))
+            # The state holds the input log up to where it was read (streams.recovery).
+            await self.platform.store.advance(taken_in.ends if taken_in else {})
             await self._mark_overdue(now)
         finally:
             self.redis.close()
@@ -146,6 +155,7 @@ class _Rebuild:
             log = log_range(consumer, topics)
         finally:
             consumer.close()
+        self.log = log
         self.progress.stage(name, log.total)
         for batch in read_log(self.settings, topics, log):
             yield batch
@@ -199,6 +209,12 @@ class _Rebuild:
                     pipe.hsetnx(
                         self.keys.events(outcome.subject_id), outcome.event_id, outcome.value
                     )
+                    if outcome.name in MAY_WAIT:  # the derivation keeps those that do wait
+                        pipe.hsetnx(
+                            self.keys.waiting(outcome.subject_id),
+                            outcome.event_id,
+                            incoming.source(),
+                        )
                     subjects.add(outcome.subject_id)
             stored += sum(int(new) for new in pipe.execute())
         return read, stored, refused, subjects, answers

@@ -1,0 +1,117 @@
+"""After Redis lost its last writes: take in again what the state no longer holds.
+
+Redis runs with an append-only file synced every second, so a Redis that is killed comes back
+without up to a second of writes, while the workers' offsets in Kafka may already have moved past
+the messages those writes applied. Every batch therefore records, last and in Redis itself, how
+far each input partition has been taken in (``Store.advance``): whatever Redis lost, those
+positions were lost with it, never the other way round.
+
+Before each batch the worker asks Redis for its run id. When it is not the server the worker
+last wrote to (it restarted, or the worker has just started), the worker reads again, with a
+plain consumer, every assigned partition from its recorded position up to what the worker has
+consumed or its group has committed, and processes those messages as usual. Processing is
+idempotent (events by id, notices by id, dead letters by source offset), so taking in again what
+Redis still had costs time, not correctness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+
+from creditflow.settings import Settings
+from streams.intake import Incoming
+from streams.logread import LogRange, LogReadError, read_consumer, read_log
+from streams.processor import BatchReport, Processor
+
+logger = logging.getLogger(__name__)
+
+Partition = tuple[str, int]
+TIMEOUT = 30.0
+
+
+@dataclass
+class Recovery:
+    settings: Settings
+    processor: Processor
+    _server: str | None = None
+    _consumed: dict[Partition, int] = field(default_factory=dict)
+
+    async def handle(
+        self, batch: Sequence[Incoming], assigned: Collection[Partition]
+    ) -> BatchReport:
+        """Process ``batch`` after making sure the state holds everything before it."""
+        await self.ensure(assigned)
+        report = await self.processor.handle(batch)
+        for m in batch:
+            key = (m.topic, m.partition)
+            self._consumed[key] = max(self._consumed.get(key, 0), m.offset + 1)
+        return report
+
+    async def ensure(self, assigned: Collection[Partition]) -> int:
+        """Take in again what Redis lost since this worker last wrote to it; the messages read."""
+        store = self.processor.store
+        server = await store.server_id()
+        if server == self._server:
+            return 0
+        positions = await store.positions()
+        committed = await asyncio.to_thread(_committed, self.settings, sorted(assigned))
+        starts: dict[Partition, int] = {}
+        ends: dict[Partition, int] = {}
+        for key in assigned:
+            end = max(committed.get(key, 0), self._consumed.get(key, 0))
+            start = positions.get(key, 0)
+            if start < end:
+                starts[key], ends[key] = start, end
+        replayed = 0
+        if ends:
+            log = LogRange(starts, ends)
+            logger.warning(
+                "Redis %s holds less than was taken in: reading %d messages of %d partitions again",
+                "restarted and" if self._server is not None else "at start",
+                log.total,
+                len(ends),
+            )
+            try:
+                replayed = await self._replay(log)
+            except LogReadError as exc:  # Kafka away: the batch is tried again
+                raise OSError(str(exc)) from exc
+        self._server = server
+        return replayed
+
+    async def _replay(self, log: LogRange) -> int:
+        topics = sorted({topic for topic, _ in log.ends})
+        batches = await asyncio.to_thread(
+            lambda: [[_incoming(m) for m in ms] for ms in read_log(self.settings, topics, log)]
+        )
+        count = 0
+        size = self.settings.batch_size
+        for messages in batches:
+            for start in range(0, len(messages), size):
+                await self.processor.handle(messages[start : start + size])
+            count += len(messages)
+        return count
+
+
+def _incoming(m: Message) -> Incoming:
+    return Incoming(
+        str(m.topic()), int(m.partition() or 0), int(m.offset() or 0), m.key(), m.value()
+    )
+
+
+def _committed(settings: Settings, partitions: Sequence[Partition]) -> dict[Partition, int]:
+    """The workers' group's committed offsets of ``partitions`` (absent where none)."""
+    if not partitions:
+        return {}
+    consumer: Consumer = read_consumer(settings, **{"group.id": settings.app_id})
+    try:
+        found = consumer.committed([TopicPartition(t, p) for t, p in partitions], timeout=TIMEOUT)
+    except KafkaException as exc:
+        raise OSError(f"Kafka did not give the committed offsets: {exc.args[0].str()}") from exc
+    finally:
+        consumer.close()
+    return {(str(tp.topic), int(tp.partition)): int(tp.offset) for tp in found if tp.offset >= 0}

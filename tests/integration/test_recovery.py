@@ -1,0 +1,98 @@
+"""A Redis that comes back without its last writes (appendfsync everysec, then SIGKILL) while the
+workers' group has committed past them: the worker takes those messages in again from Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import redis
+from confluent_kafka import Consumer, TopicPartition
+
+from streams.bootstrap import build_platform
+from streams.digest import read_digest
+from streams.intake import Incoming
+from streams.logread import read_log
+from streams.recovery import Recovery
+from tests import factories as f
+from tests.integration.harness import Harness, random_uscc
+from tests.integration.test_processor import Letters
+from tests.unit.rules_helpers import at
+
+pytestmark = pytest.mark.integration
+
+
+def _commit(harness: Harness, offsets: dict[tuple[str, int], int]) -> None:
+    """Commit for the workers' group, as faust does once a batch is acknowledged."""
+    consumer = Consumer(
+        {**harness.settings.kafka_client_config(), "group.id": harness.settings.app_id}
+    )
+    try:
+        consumer.commit(
+            offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()], asynchronous=False
+        )
+    finally:
+        consumer.close()
+
+
+def test_a_worker_takes_in_again_what_redis_lost(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    try:
+        harness.set_clock(at(2024, 6, 1))
+        subjects = [random_uscc() for _ in range(12)]
+        for n, subject in enumerate(subjects):
+            decided = at(2024, 1, 1 + n)
+            harness.publish(f.penalty(subject_id=subject, serious=n % 2 == 0, occurred_at=decided))
+            harness.publish(f.objection_filed(subject_id=subject, occurred_at=at(2024, 3, 1 + n)))
+        inputs = list(harness.settings.topics.inputs)
+        messages = [
+            Incoming(
+                str(m.topic()), int(m.partition() or 0), int(m.offset() or 0), m.key(), m.value()
+            )
+            for batch in read_log(harness.settings, inputs)
+            for m in batch
+        ]
+        assert len(messages) == 24
+        ends: dict[tuple[str, int], int] = {}
+        for m in messages:
+            ends[(m.topic, m.partition)] = max(ends.get((m.topic, m.partition), 0), m.offset + 1)
+        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
+        client = redis.Redis.from_url(harness.settings.redis_dsn)
+        keys = build_platform(harness.settings).keys
+
+        async def work(batch: list[Incoming]) -> int:
+            """A worker starting, then given ``batch``: the messages it read again."""
+            platform = build_platform(harness.settings)
+            try:
+                recovery = Recovery(harness.settings, platform.processor(Letters()))
+                replayed = await recovery.ensure(assigned)
+                if batch:
+                    await recovery.handle(batch, assigned)
+                return replayed
+            finally:
+                await platform.redis.aclose()
+
+        assert asyncio.run(work(messages)) == 0  # nothing taken in before: nothing read again
+        _commit(harness, ends)
+        before = read_digest(client, keys)
+        assert before.subjects == 12
+        assert {k: int(v) for k, v in client.hgetall(keys.positions).items()} == {
+            f"{t}|{p}".encode(): o for (t, p), o in ends.items()
+        }
+
+        # What a killed Redis may come back as: the last subjects' writes and the positions
+        # they advanced are gone, the group's commits are not.
+        for subject in subjects[6:]:
+            client.delete(keys.state(subject), keys.events(subject), keys.notices(subject))
+            for kind in ("BLACK", "RED", "THREE_YEAR_CLEAN"):
+                client.zrem(f"{keys.prefix}list:{kind}", subject)
+        client.delete(keys.positions)
+        assert read_digest(client, keys).digest != before.digest
+
+        # A worker starting on that Redis: the group has committed everything, so Kafka gives it
+        # nothing new; it reads again from the positions Redis kept.
+        assert asyncio.run(work([])) == len(messages)
+        assert read_digest(client, keys).digest == before.digest
+    finally:
+        harness.close()
