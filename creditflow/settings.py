@@ -76,6 +76,17 @@ class Settings(BaseSettings):
     web_bind: str = Field(default="127.0.0.1", description="Worker's HTTP bind address")
     batch_size: int = Field(default=500, ge=1, description="Events per processing batch")
     batch_within: float = Field(default=0.2, gt=0, description="Seconds to wait to fill a batch")
+    order_idle: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds a worker waits for a silent input partition before it processes "
+        "later messages of the others (streams.ordering)",
+    )
+    order_capacity: int = Field(
+        default=20_000,
+        ge=1,
+        description="Messages a worker holds at most while it puts them in publishing order",
+    )
     redis_prefix: str = Field(default="cf:", description="Prefix of every Redis key")
     clock: Literal["system", "redis"] = Field(
         default="system", description="system, or redis: time set in Redis (tests, demo)"

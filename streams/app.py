@@ -13,13 +13,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import faust
+from faust.types import TP
 from redis.exceptions import RedisError
 
 from creditflow.settings import Settings
 from streams.api import register_api
 from streams.bootstrap import Platform
 from streams.intake import Incoming
+from streams.metrics import Metrics
 from streams.observability import install_metrics
+from streams.ordering import Partition, Reorder, Stamped
 from streams.recovery import Recovery
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,8 @@ T = TypeVar("T")
 
 #: How long a timer holds a due subject before another worker may take it (ms).
 DUE_LEASE_MS = 30_000
+#: How often held input messages are looked at again (s).
+ORDER_INTERVAL = 0.1
 
 
 class FaustDeadLetters:
@@ -52,6 +57,59 @@ async def retry_forever(what: str, step: Callable[[], Awaitable[T]]) -> T:
             logger.warning("%s failed (%s); retrying in %.1f s", what, exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
+
+
+class _Intake:
+    """Consumed input messages → held in publishing order (streams.ordering) → processed."""
+
+    def __init__(
+        self,
+        app: faust.App,
+        settings: Settings,
+        recovery: Recovery,
+        metrics: Metrics,
+        input_topics: set[str],
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.recovery = recovery
+        self.metrics = metrics
+        self.input_topics = input_topics
+        self.reorder = Reorder(settings.order_capacity, settings.order_idle)
+        self._lock = asyncio.Lock()
+
+    def assigned(self) -> set[Partition]:
+        return {
+            (tp.topic, tp.partition)
+            for tp in self.app.consumer.assignment()
+            if tp.topic in self.input_topics
+        }
+
+    def behind(self, partition: Partition) -> bool:
+        """Whether the partition has messages the consumer has not delivered yet."""
+        delivered = self.reorder.next_offset(partition)
+        try:
+            highwater = self.app.consumer.highwater(TP(*partition))
+        except Exception:  # no fetch for it yet
+            return True
+        return delivered is None or highwater is None or highwater > delivered
+
+    async def take_in(self, messages: list[Stamped]) -> None:
+        """Hold what was consumed; process what may go, in publishing order."""
+        async with self._lock:
+            partitions = self.assigned()
+            self.reorder.assign(partitions)
+            self.reorder.add(messages)
+            ready = self.reorder.release(self.behind)
+            size = self.settings.batch_size
+            for start in range(0, len(ready), size):
+                batch = ready[start : start + size]
+                began = time.perf_counter()
+                report = await retry_forever(
+                    "processing a batch",
+                    functools.partial(self.recovery.handle, batch, partitions),
+                )
+                self.metrics.observe_batch(report, time.perf_counter() - began)
 
 
 def _brokers(settings: Settings) -> list[str]:
@@ -102,29 +160,32 @@ def create_app(platform: Platform) -> faust.App:
     relay = platform.relay()
     metrics = install_metrics(app, platform, relay)
 
+    intake = _Intake(app, settings, recovery, metrics, input_topics)
+
     @app.agent(inputs, concurrency=1)
     async def process(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
-            batch = [
-                Incoming(
-                    e.message.topic,
-                    e.message.partition,
-                    e.message.offset,
-                    e.message.key,
-                    e.message.value,
-                )
-                for e in events
-            ]
-            started = time.perf_counter()
-            assigned = {
-                (tp.topic, tp.partition)
-                for tp in app.consumer.assignment()
-                if tp.topic in input_topics
-            }
-            report = await retry_forever(
-                "processing a batch", functools.partial(recovery.handle, batch, assigned)
+            await intake.take_in(
+                [
+                    Stamped(
+                        int(e.message.timestamp * 1000),
+                        Incoming(
+                            e.message.topic,
+                            e.message.partition,
+                            e.message.offset,
+                            e.message.key,
+                            e.message.value,
+                        ),
+                    )
+                    for e in events
+                ]
             )
-            metrics.observe_batch(report, time.perf_counter() - started)
+
+    @app.timer(ORDER_INTERVAL)
+    async def release_held() -> None:
+        """Messages held for a partition that has since caught up or fallen silent."""
+        if intake.reorder.held:
+            await intake.take_in([])
 
     @app.timer(settings.due_interval)
     async def rederive_due() -> None:

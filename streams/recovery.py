@@ -9,7 +9,9 @@ positions were lost with it, never the other way round.
 Before each batch the worker asks Redis for its run id. When it is not the server the worker
 last wrote to (it restarted, or the worker has just started), the worker reads again, with a
 plain consumer, every assigned partition from its recorded position up to what the worker has
-consumed or its group has committed, and processes those messages as usual. Processing is
+consumed or its group has committed, and processes those messages as usual, in publishing
+order. It does the same for partitions newly assigned to it: their last owner may have been
+holding messages it had consumed but not yet processed (``streams.ordering``). Processing is
 idempotent (events by id, notices by id, dead letters by source offset), so taking in again what
 Redis still had costs time, not correctness.
 """
@@ -40,6 +42,7 @@ class Recovery:
     processor: Processor
     _server: str | None = None
     _consumed: dict[Partition, int] = field(default_factory=dict)
+    _assigned: set[Partition] = field(default_factory=set)
 
     async def handle(
         self, batch: Sequence[Incoming], assigned: Collection[Partition]
@@ -56,13 +59,16 @@ class Recovery:
         """Take in again what Redis lost since this worker last wrote to it; the messages read."""
         store = self.processor.store
         server = await store.server_id()
-        if server == self._server:
+        # Newly assigned partitions too: their last owner may have held messages it had not
+        # processed yet (streams.ordering) when they moved.
+        fresh = set(assigned) if server != self._server else set(assigned) - self._assigned
+        if not fresh:
             return 0
         positions = await store.positions()
-        committed = await asyncio.to_thread(_committed, self.settings, sorted(assigned))
+        committed = await asyncio.to_thread(_committed, self.settings, sorted(fresh))
         starts: dict[Partition, int] = {}
         ends: dict[Partition, int] = {}
-        for key in assigned:
+        for key in fresh:
             end = max(committed.get(key, 0), self._consumed.get(key, 0))
             start = positions.get(key, 0)
             if start < end:
@@ -71,8 +77,9 @@ class Recovery:
         if ends:
             log = LogRange(starts, ends)
             logger.warning(
-                "Redis %s holds less than was taken in: reading %d messages of %d partitions again",
-                "restarted and" if self._server is not None else "at start",
+                "the state holds less than was taken in (%s): reading %d messages of %d "
+                "partitions again",
+                "Redis restarted" if self._server not in (None, server) else "assigned",
                 log.total,
                 len(ends),
             )
@@ -81,20 +88,24 @@ class Recovery:
             except LogReadError as exc:  # Kafka away: the batch is tried again
                 raise OSError(str(exc)) from exc
         self._server = server
+        self._assigned = set(assigned)
         return replayed
 
     async def _replay(self, log: LogRange) -> int:
         topics = sorted({topic for topic, _ in log.ends})
-        batches = await asyncio.to_thread(
-            lambda: [[_incoming(m) for m in ms] for ms in read_log(self.settings, topics, log)]
+        read = await asyncio.to_thread(
+            lambda: [m for ms in read_log(self.settings, topics, log) for m in ms]
         )
-        count = 0
+        read.sort(key=_published)  # in publishing order, as the worker takes messages in
+        messages = [_incoming(m) for m in read]
         size = self.settings.batch_size
-        for messages in batches:
-            for start in range(0, len(messages), size):
-                await self.processor.handle(messages[start : start + size])
-            count += len(messages)
-        return count
+        for start in range(0, len(messages), size):
+            await self.processor.handle(messages[start : start + size])
+        return len(messages)
+
+
+def _published(m: Message) -> tuple[int, str, int, int]:
+    return (m.timestamp()[1], str(m.topic()), m.partition() or 0, m.offset() or 0)
 
 
 def _incoming(m: Message) -> Incoming:

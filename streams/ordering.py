@@ -1,0 +1,123 @@
+"""A worker's input messages taken in the order they were published, across its partitions.
+
+A subject's records come from several topics, partitioned alike by subject, so one worker holds
+partition p of every input topic. A consumer reads those partitions at different paces (more so
+while it catches up on a backlog or after a restart), and a record read early from one topic may
+have been published after a record still unread on another. What departments are told follows
+the order in which things happened, so the worker puts the messages back in publishing order
+(Kafka timestamp, then topic, partition, offset) before it processes them, as Kafka Streams'
+timestamp synchronisation does:
+
+* the earliest held message is released once no other partition may still deliver an earlier
+  one: each other partition holds a message (no earlier, since it is not the earliest), or has
+  nothing unread (it is caught up), or has been silent for ``idle`` seconds (a partition that
+  does not deliver must not stop the others);
+* whenever more than ``capacity`` messages are held, the earliest is released regardless, so a
+  worker's memory stays bounded whatever the backlog.
+
+Within a partition the order is the log's: a partition's messages leave in offset order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import deque
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+
+from streams.intake import Incoming
+
+Partition = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Stamped:
+    timestamp: int  # ms: when the message was published (Kafka's timestamp)
+    message: Incoming
+
+    @property
+    def partition(self) -> Partition:
+        return (self.message.topic, self.message.partition)
+
+    @property
+    def order(self) -> tuple[int, str, int, int]:
+        m = self.message
+        return (self.timestamp, m.topic, m.partition, m.offset)
+
+
+class Reorder:
+    def __init__(
+        self,
+        capacity: int = 20_000,
+        idle: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity = capacity
+        self.idle = idle
+        self._clock = clock
+        self._held: dict[Partition, deque[Stamped]] = {}
+        self._heads: list[tuple[tuple[int, str, int, int], Partition]] = []
+        self._count = 0
+        self._heard: dict[Partition, float] = {}  # when each partition last delivered
+        self._next: dict[Partition, int] = {}  # the offset after the last one delivered
+
+    @property
+    def held(self) -> int:
+        return self._count
+
+    def next_offset(self, partition: Partition) -> int | None:
+        """The offset after the last message delivered from ``partition`` (None: none yet)."""
+        return self._next.get(partition)
+
+    def assign(self, partitions: Collection[Partition]) -> int:
+        """The partitions now assigned: what is held of the others is dropped (their new owner
+        reads it again); the number of messages dropped."""
+        now = self._clock()
+        for partition in partitions:
+            self._heard.setdefault(partition, now)
+        dropped = 0
+        for partition in [p for p in self._heard if p not in partitions]:
+            dropped += len(self._held.pop(partition, ()))
+            self._heard.pop(partition)
+            self._next.pop(partition, None)
+        if dropped:
+            self._count -= dropped
+            self._heads = [h for h in self._heads if h[1] in self._held]
+            heapq.heapify(self._heads)
+        return dropped
+
+    def add(self, messages: Iterable[Stamped]) -> None:
+        now = self._clock()
+        for stamped in messages:
+            partition = stamped.partition
+            queue = self._held.setdefault(partition, deque())
+            if not queue:
+                heapq.heappush(self._heads, (stamped.order, partition))
+            queue.append(stamped)
+            self._count += 1
+            self._heard[partition] = now
+            self._next[partition] = stamped.message.offset + 1
+
+    def release(self, behind: Callable[[Partition], bool]) -> list[Incoming]:
+        """The messages that may be processed now, in publishing order. ``behind(p)``: whether
+        partition ``p`` has messages not yet delivered."""
+        now = self._clock()
+        awaited = {p for p in self._heard if not self._held.get(p) and self._may(p, behind, now)}
+        out: list[Incoming] = []
+        while self._heads and (self._count > self.capacity or not awaited):
+            _, partition = heapq.heappop(self._heads)
+            queue = self._held[partition]
+            out.append(queue.popleft().message)
+            self._count -= 1
+            if queue:
+                heapq.heappush(self._heads, (queue[0].order, partition))
+            else:
+                del self._held[partition]
+                if self._may(partition, behind, now):
+                    awaited.add(partition)
+        return out
+
+    def _may(self, partition: Partition, behind: Callable[[Partition], bool], now: float) -> bool:
+        """Whether ``partition``, holding nothing, may still deliver an earlier message."""
+        return now - self._heard[partition] < self.idle and behind(partition)
