@@ -20,6 +20,7 @@ from creditflow.bench.errors import BenchError
 from creditflow.demo.readback import group_lag
 from creditflow.demo.space import Space
 from creditflow.demo.workers import Worker, start_workers, stop_workers
+from streams.digest import read_digest
 from streams.keyspace import glob_escape
 from streams.store.keys import Keys
 
@@ -69,6 +70,7 @@ class PlatformRun:
     notices: int  # notices the platform produced
     rss_peak: int  # bytes, the largest worker's peak
     redis_bytes: int  # Redis used_memory grown by this run
+    digest: str  # streams.digest of what the run derived: equal runs derived the same
 
     @property
     def rate(self) -> float:
@@ -117,6 +119,7 @@ class PlatformUnderTest:
             notices=int(self.redis.hlen(self.keys.notice_subjects)),
             rss_peak=max(self.sampler.peak.values(), default=0),
             redis_bytes=self._used_memory() - self._memory_before,
+            digest=read_digest(self.redis, self.keys).digest,
         )
 
     def _check_alive(self) -> None:

@@ -83,6 +83,7 @@ class Figures:
             "ratio_to_redis_ceiling": _ratio(run.rate, self.redis),
             "events_stored": run.stored,
             "notices": run.notices,
+            "digest": run.digest,
             "worker_rss_peak_bytes": run.rss_peak,
         }
 
@@ -108,6 +109,9 @@ class Figures:
                 "redis_commands_per_second": round(self.redis.commands / self.redis.seconds, 1),
             },
             "platform": {f"workers_{run.workers}": self.platform(run) for run in self.runs},
+            # The whole log was published before the workers started (a backlog to catch up on):
+            # every run must derive the same, whatever the number of workers.
+            "runs_digest_equal": len({run.digest for run in self.runs}) == 1,
             "latency": {
                 "offered_events_per_second": self.latency.offered_rate,
                 "achieved_events_per_second": round(self.latency.achieved_rate, 1),
@@ -170,6 +174,13 @@ def table(figures: dict[str, Any]) -> Table:
         f"p99 {lat['p99_seconds'] * 1000:,.0f} ms",
         "",
     )
+    runs_same = figures.get("runs_digest_equal")
+    if runs_same is not None:
+        rows.add_row(
+            "backlog caught up: digests of the runs",
+            "equal" if runs_same else "[red]differ[/]",
+            "",
+        )
     rebuild = figures["rebuild"]
     same = "same digest" if rebuild["digest_equal"] else "[red]digest differs[/]"
     rows.add_row("state rebuild", f"{rebuild['seconds']:.1f} s ({same})", "")

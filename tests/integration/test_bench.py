@@ -60,6 +60,8 @@ def test_a_small_bench_measures_every_figure(namespace: str, tmp_path: Path, cli
         for name in names:
             assert figures[section][name] not in (None, 0, ""), (section, name)
     assert figures["rebuild"]["digest_equal"] is True
+    # One worker and two, each catching up on the whole log: the same derived state and notices.
+    assert figures["runs_digest_equal"] is True, figures["platform"]
     assert set(figures["platform"]) == {"workers_1", "workers_2"}
     for run in figures["platform"].values():
         assert all(run[name] > 0 for name in PLATFORM), run
