@@ -78,6 +78,10 @@ class _Intake:
         self.reorder = Reorder(settings.order_capacity, settings.order_idle)
         self._lock = asyncio.Lock()
 
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
     def assigned(self) -> set[Partition]:
         return {
             (tp.topic, tp.partition)
@@ -98,7 +102,13 @@ class _Intake:
         """Hold what was consumed; process what may go, in publishing order."""
         async with self._lock:
             partitions = self.assigned()
-            self.reorder.assign(partitions)
+            self.reorder.assign(partitions)  # what is held of revoked partitions is dropped
+            # Before anything of this delivery: what Redis lost, what a partition's last owner
+            # held (and what was dropped here if it comes back) is read again (streams.recovery).
+            await retry_forever(
+                "recovering the state", functools.partial(self.recovery.ensure, partitions)
+            )
+            self.recovery.delivered([s.message for s in messages])
             self.reorder.add(messages)
             ready = self.reorder.release(self.behind)
             size = self.settings.batch_size
@@ -184,7 +194,7 @@ def create_app(platform: Platform) -> faust.App:
     @app.timer(ORDER_INTERVAL)
     async def release_held() -> None:
         """Messages held for a partition that has since caught up or fallen silent."""
-        if intake.reorder.held:
+        if intake.reorder.held and not intake.busy:
             await intake.take_in([])
 
     @app.timer(settings.due_interval)

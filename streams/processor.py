@@ -123,8 +123,6 @@ class Processor:
         rejected += await self._feedback(feedback, now, report)
         # Sent together and awaited together: one round of acknowledgements per batch.
         await asyncio.gather(*(self._dead_letter(r, now, report) for r in rejected))
-        # Last: the state now holds everything up to these offsets (streams.recovery).
-        await self.store.advance(_positions(messages))
         if report.replayed:
             logger.info("%d subjects taken again in decision order", report.replayed)
         return report
@@ -371,14 +369,6 @@ class _Plan:
             report.replayed += self.replayed
             for notice in self.change.notices:
                 report.notices[(notice.department_id, str(notice.record["action"]))] += 1
-
-
-def _positions(messages: Sequence[Incoming]) -> dict[tuple[str, int], int]:
-    positions: dict[tuple[str, int], int] = {}
-    for m in messages:
-        key = (m.topic, m.partition)
-        positions[key] = max(positions.get(key, 0), m.offset + 1)
-    return positions
 
 
 def _ms(instant: datetime) -> int:

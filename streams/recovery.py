@@ -4,12 +4,13 @@ Redis runs with an append-only file synced every second, so a Redis that is kill
 without up to a second of writes, while the workers' offsets in Kafka may already have moved past
 the messages those writes applied. Every batch therefore records, last and in Redis itself, how
 far each input partition has been taken in (``Store.advance``): whatever Redis lost, those
-positions were lost with it, never the other way round.
+positions were lost with it, never the other way round. A worker also checks, as it records
+them, that the positions it recorded last are still there; if not, Redis lost writes.
 
 Before each batch the worker asks Redis for its run id. When it is not the server the worker
 last wrote to (it restarted, or the worker has just started), the worker reads again, with a
-plain consumer, every assigned partition from its recorded position up to what the worker has
-consumed or its group has committed, and processes those messages as usual, in publishing
+plain consumer, every assigned partition from its recorded position up to what the worker was
+delivered or its group has committed, and processes those messages as usual, in publishing
 order. It does the same for partitions newly assigned to it: their last owner may have been
 holding messages it had consumed but not yet processed (``streams.ordering``). Processing is
 idempotent (events by id, notices by id, dead letters by source offset), so taking in again what
@@ -24,6 +25,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from redis.exceptions import RedisError
 
 from creditflow.settings import Settings
 from streams.intake import Incoming
@@ -36,24 +38,51 @@ Partition = tuple[str, int]
 TIMEOUT = 30.0
 
 
+class StateLostError(RedisError):
+    """Redis came back without writes this worker made: retried after reading them again."""
+
+
 @dataclass
 class Recovery:
     settings: Settings
     processor: Processor
     _server: str | None = None
-    _consumed: dict[Partition, int] = field(default_factory=dict)
+    _delivered: dict[Partition, int] = field(default_factory=dict)
     _assigned: set[Partition] = field(default_factory=set)
+    _written: dict[Partition, int] = field(default_factory=dict)  # positions recorded here
+
+    def delivered(self, messages: Sequence[Incoming]) -> None:
+        """Note what the consumer delivered (processed or only held): past it, Kafka does not
+        deliver again."""
+        for m in messages:
+            key = (m.topic, m.partition)
+            self._delivered[key] = max(self._delivered.get(key, 0), m.offset + 1)
 
     async def handle(
         self, batch: Sequence[Incoming], assigned: Collection[Partition]
     ) -> BatchReport:
-        """Process ``batch`` after making sure the state holds everything before it."""
+        """Process ``batch`` after making sure the state holds everything before it, then
+        record how far the state goes."""
         await self.ensure(assigned)
+        self.delivered(batch)
         report = await self.processor.handle(batch)
+        await self._advance(batch, checked=True)
+        return report
+
+    async def _advance(self, batch: Sequence[Incoming], *, checked: bool) -> None:
+        positions: dict[Partition, int] = {}
         for m in batch:
             key = (m.topic, m.partition)
-            self._consumed[key] = max(self._consumed.get(key, 0), m.offset + 1)
-        return report
+            positions[key] = max(positions.get(key, 0), m.offset + 1)
+        floors = {key: self._written[key] for key in positions if key in self._written}
+        if not await self.processor.store.advance(positions, floors if checked else None):
+            # Redis holds less than this worker recorded: it lost writes. Everything assigned
+            # is read again from what Redis still has before this batch is tried again.
+            self._server = None
+            self._written.clear()
+            raise StateLostError("Redis lost writes (positions went back); reading them again")
+        for key, offset in positions.items():
+            self._written[key] = max(self._written.get(key, 0), offset)
 
     async def ensure(self, assigned: Collection[Partition]) -> int:
         """Take in again what Redis lost since this worker last wrote to it; the messages read."""
@@ -63,13 +92,14 @@ class Recovery:
         # processed yet (streams.ordering) when they moved.
         fresh = set(assigned) if server != self._server else set(assigned) - self._assigned
         if not fresh:
+            self._assigned = set(assigned)  # one that leaves and comes back is fresh again
             return 0
         positions = await store.positions()
         committed = await asyncio.to_thread(_committed, self.settings, sorted(fresh))
         starts: dict[Partition, int] = {}
         ends: dict[Partition, int] = {}
         for key in fresh:
-            end = max(committed.get(key, 0), self._consumed.get(key, 0))
+            end = max(committed.get(key, 0), self._delivered.get(key, 0))
             start = positions.get(key, 0)
             if start < end:
                 starts[key], ends[key] = start, end
@@ -100,7 +130,9 @@ class Recovery:
         messages = [_incoming(m) for m in read]
         size = self.settings.batch_size
         for start in range(0, len(messages), size):
-            await self.processor.handle(messages[start : start + size])
+            chunk = messages[start : start + size]
+            await self.processor.handle(chunk)
+            await self._advance(chunk, checked=False)
         return len(messages)
 
 

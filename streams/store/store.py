@@ -155,13 +155,20 @@ class Store:
             args += [n.notice_id, record, n.department_id, n.due_ms, n.topic, n.key, n.value]
         return args
 
-    async def advance(self, positions: dict[tuple[str, int], int]) -> None:
-        """Record how far each input partition has been taken in (positions never go back)."""
-        if positions:
-            args: list[Any] = []
-            for (topic, partition), offset in positions.items():
-                args += [f"{topic}|{partition}", offset]
-            await self._advance(keys=[self.keys.positions], args=args)
+    async def advance(
+        self,
+        positions: dict[tuple[str, int], int],
+        floors: dict[tuple[str, int], int] | None = None,
+    ) -> bool:
+        """Record how far each input partition has been taken in (positions never go back).
+        False, and nothing recorded, if a position is below its floor: Redis lost writes."""
+        if not positions:
+            return True
+        floors = floors or {}
+        args: list[Any] = []
+        for (topic, partition), offset in positions.items():
+            args += [f"{topic}|{partition}", offset, floors.get((topic, partition), -1)]
+        return bool(await self._advance(keys=[self.keys.positions], args=args))
 
     async def positions(self) -> dict[tuple[str, int], int]:
         raw = await self.redis.hgetall(self.keys.positions)

@@ -14,7 +14,7 @@ from streams.bootstrap import build_platform
 from streams.digest import read_digest
 from streams.intake import Incoming
 from streams.logread import read_log
-from streams.recovery import Recovery
+from streams.recovery import Recovery, StateLostError
 from tests import factories as f
 from tests.integration.harness import Harness, random_uscc
 from tests.integration.test_processor import Letters
@@ -94,5 +94,50 @@ def test_a_worker_takes_in_again_what_redis_lost(tmp_path: Path) -> None:
         # nothing new; it reads again from the positions Redis kept.
         assert asyncio.run(work([])) == len(messages)
         assert read_digest(client, keys).digest == before.digest
+    finally:
+        harness.close()
+
+
+def test_a_running_worker_finds_lost_writes_when_it_records_how_far_it_went(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path)
+    try:
+        harness.set_clock(at(2024, 6, 1))
+        subjects = [random_uscc() for _ in range(8)]
+        for n, subject in enumerate(subjects):
+            harness.publish(
+                f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 1, n + 1))
+            )
+        inputs = list(harness.settings.topics.inputs)
+        messages = [
+            Incoming(str(m.topic()), m.partition() or 0, m.offset() or 0, m.key(), m.value())
+            for batch in read_log(harness.settings, inputs)
+            for m in batch
+        ]
+        first, second = messages[:4], messages[4:]
+        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
+        client = redis.Redis.from_url(harness.settings.redis_dsn)
+        keys = build_platform(harness.settings).keys
+        lost = [m.key.decode() for m in first if m.key is not None]
+
+        async def work() -> None:
+            platform = build_platform(harness.settings)
+            try:
+                recovery = Recovery(harness.settings, platform.processor(Letters()))
+                await recovery.handle(first, assigned)
+                # Redis comes back without the first batch (same server: nothing to notice yet).
+                for subject in lost:
+                    client.delete(keys.state(subject), keys.events(subject))
+                client.delete(keys.positions)
+                with pytest.raises(StateLostError):
+                    await recovery.handle(second, assigned)
+                await recovery.handle(second, assigned)  # tried again, as the worker does
+            finally:
+                await platform.redis.aclose()
+
+        asyncio.run(work())
+        assert all(harness.state(subject) for subject in subjects)
+        assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
     finally:
         harness.close()
