@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo bench test lint typecheck unit integration stack-up stack-down clean
+.PHONY: install demo bench chaos test lint typecheck unit integration stack-up stack-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ demo: stack-up
 # e.g. make bench BENCH_ARGS="--events 200000 --subjects 40000".
 bench: stack-up
 	$(BIN)/creditflow bench $(BENCH_ARGS)
+
+# The platform under faults (worker SIGKILLs, broker and Redis restarts, 1 → 3 → 2 workers),
+# compared with a clean run of the same seeded workload (bench/results/chaos-<date>.json);
+# e.g. make chaos CHAOS_ARGS="--events 20000 --kills 3".
+chaos: stack-up
+	$(BIN)/creditflow chaos $(CHAOS_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

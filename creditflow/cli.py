@@ -13,6 +13,7 @@ from rich.console import Console
 
 from creditflow.commands import (
     bench,
+    chaos,
     check,
     demo,
     kafka,
@@ -44,6 +45,7 @@ app.add_typer(token.app, name="token")
 app.add_typer(kafka.app, name="kafka")
 app.add_typer(state.app, name="state")
 app.command("bench")(bench.bench)
+app.command("chaos")(chaos.chaos)
 
 err_console = Console(stderr=True)
 

@@ -1,9 +1,10 @@
 """The inputs of the gauges, read periodically: sizes in Redis and consumer lag from Kafka.
 
 Consumer lag is the gap between the worker group's committed offset and the log-end offset, read
-with confluent-kafka's AdminClient for the input partitions *this worker owns* (faust's current
-assignment). Each partition is thus reported by one worker at a time and sums are meaningful; as
-faust commits every few seconds, a busy partition shows a lag of up to a few seconds of input.
+with a confluent-kafka consumer (outside the group) for the input partitions *this worker owns*
+(faust's current assignment). Each partition is thus reported by one worker at a time and sums
+are meaningful; as faust commits every few seconds, a busy partition shows a lag of up to a few
+seconds of input.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.admin._listoffsets import OffsetSpec  # re-exported without __all__
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -26,10 +25,6 @@ from streams.store.keys import LISTS, Keys
 logger = logging.getLogger(__name__)
 
 Partition = tuple[str, int]
-
-# confluent-kafka leaves these factories unannotated.
-LATEST = OffsetSpec.latest()  # type: ignore[no-untyped-call]
-EARLIEST = OffsetSpec.earliest()  # type: ignore[no-untyped-call]
 
 
 async def read_store(redis: Redis, keys: Keys, departments: Sequence[str]) -> StoreReading:
@@ -58,40 +53,33 @@ def partition_lag(committed: int, start: int, end: int) -> int:
 
 
 class LagReader:
-    """Blocking reads of committed and end offsets through the Kafka admin API."""
+    """Blocking reads of committed and end offsets with a plain consumer that never joins the
+    group: the consumer API, not the admin API, whose requests have aborted a worker (a
+    librdkafka assertion) while the broker was down."""
 
-    def __init__(self, admin: AdminClient, group: str, timeout: float = 5.0) -> None:
-        self._admin = admin
-        self._group = group
+    def __init__(self, consumer: Consumer, timeout: float = 5.0) -> None:
+        self._consumer = consumer
         self._timeout = timeout
 
     def read(self, partitions: Sequence[Partition]) -> list[PartitionLag]:
         if not partitions:
             return []
         tps = [TopicPartition(topic, partition) for topic, partition in partitions]
-        committed = self._committed(tps)
-        end = self._offsets(partitions, LATEST)
-        never = [p for p in partitions if committed.get(p, -1) < 0]
-        start = self._offsets(never, EARLIEST) if never else {}
-        return [
-            PartitionLag(t, p, partition_lag(committed.get((t, p), -1), start.get((t, p), 0), e))
-            for (t, p), e in sorted(end.items())
-        ]
-
-    def _committed(self, tps: list[TopicPartition]) -> dict[Partition, int]:
-        request = [ConsumerGroupTopicPartitions(self._group, tps)]
-        futures = self._admin.list_consumer_group_offsets(request, request_timeout=self._timeout)
-        result = futures[self._group].result(timeout=self._timeout)
-        return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions}
-
-    def _offsets(self, partitions: Sequence[Partition], spec: OffsetSpec) -> dict[Partition, int]:
-        futures = self._admin.list_offsets(
-            {TopicPartition(t, p): spec for t, p in partitions}, request_timeout=self._timeout
-        )
-        return {
-            (tp.topic, tp.partition): future.result(timeout=self._timeout).offset
-            for tp, future in futures.items()
+        committed = {
+            (tp.topic, tp.partition): tp.offset
+            for tp in self._consumer.committed(tps, timeout=self._timeout)
         }
+        lags = []
+        for topic, partition in sorted(partitions):
+            start, end = self._consumer.get_watermark_offsets(
+                TopicPartition(topic, partition), timeout=self._timeout, cached=False
+            )
+            lag = partition_lag(committed.get((topic, partition), -1), start, end)
+            lags.append(PartitionLag(topic, partition, lag))
+        return lags
+
+    def close(self) -> None:
+        self._consumer.close()
 
 
 @dataclass

@@ -10,10 +10,10 @@ from typing import Any
 
 import faust
 
-from creditflow.admin import admin_client
 from schemas.enums import NoticeAction
 from streams.bootstrap import Platform
 from streams.gauges import GaugeRefresher, LagReader
+from streams.logread import read_consumer
 from streams.metrics import CONTENT_TYPE, Metrics
 from streams.relay import OutboxRelay
 from streams.scrape_target import deregister, register, target_address
@@ -30,7 +30,8 @@ def install_metrics(app: faust.App, platform: Platform, relay: OutboxRelay) -> M
         keys=platform.keys,
         departments=platform.departments.ids(),
         inputs=frozenset(settings.topics.inputs),
-        lag=LagReader(admin_client(settings), settings.app_id),
+        # Never joined: it only reads the group's committed offsets and the log ends.
+        lag=LagReader(read_consumer(settings, **{"group.id": settings.app_id})),
         published=lambda: relay.published,
     )
 

@@ -1,15 +1,19 @@
-"""``up``, ``down`` and ``status`` of the whole local stack (Kafka, Redis, then Prometheus)."""
+"""``up``, ``down`` and ``status`` of the whole local stack (Kafka, Redis, then Prometheus), and
+``restart`` of one of its services (fault injection)."""
 
 from __future__ import annotations
 
 import logging
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 
 from creditflow.departments import load_departments
+from creditflow.errors import StackError
 from creditflow.settings import Settings
 
-from . import security
+from . import process, security
 from .kafka import KafkaService
 from .paths import StackPaths
 from .prometheus import PrometheusService
@@ -17,6 +21,9 @@ from .redis import RedisService
 from .service import Service, ServiceStatus
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a SIGKILLed service may take to be gone (the kernel frees a large heap first).
+KILL_TIMEOUT = 10.0
 
 
 def services(settings: Settings) -> list[Service]:
@@ -97,3 +104,42 @@ def down(settings: Settings) -> list[ServiceStatus]:
 
 def status(settings: Settings) -> list[ServiceStatus]:
     return [service.status() for service in services(settings)]
+
+
+def service(settings: Settings, name: str) -> Service:
+    """The stack's service called ``name`` (kafka, redis, prometheus)."""
+    for candidate in services(settings):
+        if candidate.name == name:
+            return candidate
+    known = ", ".join(s.name for s in services(settings))
+    raise StackError(f"the local stack has no service {name!r} (it has {known})")
+
+
+def restart(
+    settings: Settings, name: str, *, kill: bool = True, down_for: float = 0.0
+) -> ServiceStatus:
+    """Stop a service of the local stack and start it again; returns once it answers.
+
+    ``kill`` stops it with SIGKILL, as a crash would (no shutdown, no flush), else as ``down``
+    does. ``down_for`` seconds pass between the stop and the start. Fault injection uses it: a
+    service this stack did not start (external, or not running) is refused, never touched.
+    """
+    target = service(settings, name)
+    if target.external:
+        raise StackError(
+            f"{target.title} at {target.address} is external ({target.external_setting}): "
+            "only a service of the local stack can be restarted; unset it to use the local one"
+        )
+    pid = target.pid()
+    if pid is None:
+        raise StackError(f"{target.title} of the local stack is not running: `creditflow stack up`")
+    if kill:
+        process.signal_pid(pid, signal.SIGKILL)
+        if not process.wait_gone(pid, KILL_TIMEOUT):
+            raise StackError(f"{target.title} (pid {pid}) survived SIGKILL for {KILL_TIMEOUT:g} s")
+        process.remove_pid(target.pid_file)
+        logger.info("killed %s, pid %s", name, pid)
+    else:
+        target.stop(pid)
+    time.sleep(down_for)
+    return target.await_started(target.start())
