@@ -122,6 +122,25 @@ class _Intake:
                 self.metrics.observe_batch(report, time.perf_counter() - began)
 
 
+def skip_on_outage(
+    what: str,
+) -> Callable[[Callable[[], Awaitable[None]]], Callable[[], Awaitable[None]]]:
+    """A timer that skips its turn while Redis or Kafka is away, instead of crashing the
+    worker (its next turn does the work)."""
+
+    def decorate(tick: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        @functools.wraps(tick)
+        async def guarded() -> None:
+            try:
+                await tick()
+            except (TimeoutError, RedisError, OSError) as exc:
+                logger.warning("%s skipped (%s)", what, exc)
+
+        return guarded
+
+    return decorate
+
+
 def _brokers(settings: Settings) -> list[str]:
     return [f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")]
 
@@ -198,6 +217,7 @@ def create_app(platform: Platform) -> faust.App:
             await intake.take_in([])
 
     @app.timer(settings.due_interval)
+    @skip_on_outage("re-deriving due subjects")
     async def rederive_due() -> None:
         now = await platform.clock.now()
         due = await platform.store.claim_due(int(now.timestamp() * 1000), DUE_LEASE_MS, 500)
@@ -208,6 +228,7 @@ def create_app(platform: Platform) -> faust.App:
             metrics.observe_rederived(report)
 
     @app.timer(5.0)
+    @skip_on_outage("marking overdue notices")
     async def mark_overdue() -> None:
         now = await platform.clock.now()
         await platform.store.mark_overdue(platform.departments.ids(), int(now.timestamp() * 1000))
