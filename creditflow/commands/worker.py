@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 import typer
 
+from creditflow.errors import CreditflowError
 from creditflow.settings import Settings
 
 app = typer.Typer()
+logger = logging.getLogger(__name__)
+
+#: How long a starting worker waits for Kafka (a broker restarting recovers its logs first).
+KAFKA_PATIENCE = 300.0
+
+
+def await_kafka(settings: Settings, patience: float = KAFKA_PATIENCE) -> None:
+    """Wait until Kafka answers: a worker started while the broker restarts waits for it
+    instead of exiting (faust gives up on a broker it cannot reach at start)."""
+    from confluent_kafka import KafkaException
+
+    from streams.logread import read_consumer
+
+    consumer = read_consumer(settings)
+    deadline = time.monotonic() + patience
+    try:
+        while True:
+            try:
+                consumer.list_topics(timeout=5.0)
+                return
+            except KafkaException as exc:
+                if time.monotonic() > deadline:
+                    raise CreditflowError(
+                        f"Kafka at {settings.bootstrap_servers} did not answer for "
+                        f"{patience:g} s: {exc.args[0].str()}"
+                    ) from exc
+                logger.warning("Kafka at %s not answering; waiting", settings.bootstrap_servers)
+                time.sleep(1.0)
+    finally:
+        consumer.close()
 
 
 @app.command()
@@ -23,6 +57,7 @@ def worker(
 
     overrides = {k: v for k, v in {"web_port": web_port, "worker_id": worker_id}.items() if v}
     settings = Settings().model_copy(update=overrides)
+    await_kafka(settings)
     platform = build_platform(settings)
     faust_app = create_app(platform)
     relay = faust_app.conf.creditflow_relay
