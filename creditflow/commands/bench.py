@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from creditflow.commands.longrun import console, stopwatch
 from creditflow.settings import Settings
-
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
 
 
 def bench(
@@ -41,11 +37,7 @@ def bench(
     from creditflow.bench.report import show, write
     from creditflow.bench.run import Bench, BenchOptions
 
-    began = time.monotonic()
-
-    def say(line: str) -> None:
-        console.print(f"[dim][{time.monotonic() - began:7.1f} s][/] {line}")
-
+    say = stopwatch()
     options = BenchOptions(
         events, subjects, seed, latency_rate, latency_seconds, keep=keep, namespace=namespace
     )

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from creditflow.commands.longrun import console, stopwatch
 from creditflow.settings import Settings
-
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
 
 
 def chaos(
@@ -53,11 +49,7 @@ def chaos(
     from creditflow.chaos.run import Chaos, ChaosOptions
     from creditflow.chaos.schedule import Plan
 
-    began = time.monotonic()
-
-    def say(line: str) -> None:
-        console.print(f"[dim][{time.monotonic() - began:7.1f} s][/] {line}")
-
+    say = stopwatch()
     start, peak, end = workers
     plan = Plan(kills, broker_restarts, redis_kills, start, peak, end)
     options = ChaosOptions(events, subjects, seed, plan, rate, namespace=namespace, keep=keep)
