@@ -77,15 +77,21 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1, description="Events per processing batch")
     batch_within: float = Field(default=0.2, gt=0, description="Seconds to wait to fill a batch")
     order_idle: float = Field(
-        default=1.0,
+        default=10.0,
         ge=0,
         description="Seconds a worker waits for a silent input partition before it processes "
         "later messages of the others (streams.ordering)",
     )
     order_capacity: int = Field(
-        default=20_000,
+        default=50_000,
         ge=1,
         description="Messages a worker holds at most while it puts them in publishing order",
+    )
+    fetch_partition_bytes: int = Field(
+        default=128 * 1024,
+        ge=1024,
+        description="Bytes a worker fetches per input partition and request: small, so that "
+        "while it catches up every partition delivers in turn, soon (streams.ordering)",
     )
     redis_prefix: str = Field(default="cf:", description="Prefix of every Redis key")
     clock: Literal["system", "redis"] = Field(

@@ -91,12 +91,11 @@ class _Intake:
 
     def behind(self, partition: Partition) -> bool:
         """Whether the partition has messages the consumer has not delivered yet."""
-        delivered = self.reorder.next_offset(partition)
         try:
             highwater = self.app.consumer.highwater(TP(*partition))
         except Exception:  # no fetch for it yet
             return True
-        return delivered is None or highwater is None or highwater > delivered
+        return highwater is None or highwater > self.recovery.position(partition)
 
     async def take_in(self, messages: list[Stamped]) -> None:
         """Hold what was consumed; process what may go, in publishing order."""
@@ -104,11 +103,16 @@ class _Intake:
             partitions = self.assigned()
             self.reorder.assign(partitions)  # what is held of revoked partitions is dropped
             # Before anything of this delivery: what Redis lost, what a partition's last owner
-            # held (and what was dropped here if it comes back) is read again (streams.recovery).
-            await retry_forever(
-                "recovering the state", functools.partial(self.recovery.ensure, partitions)
+            # held (and what was dropped here if it comes back) is read again (streams.recovery)
+            # and joins what is held, in publishing order with the rest.
+            again, restarted = await retry_forever(
+                "recovering the state", functools.partial(self.recovery.gap, partitions)
             )
-            self.recovery.delivered([s.message for s in messages])
+            if restarted:  # what is held is read again with the rest
+                self.reorder.assign(())
+                self.reorder.assign(partitions)
+            self.reorder.add(again)
+            self.recovery.delivered([s.message for s in (*again, *messages)])
             self.reorder.add(messages)
             ready = self.reorder.release(self.behind)
             size = self.settings.batch_size
@@ -175,6 +179,9 @@ def create_app(platform: Platform) -> faust.App:
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
         consumer_auto_offset_reset="earliest",
+        # The consumer hands over one partition's fetched records before the next one's: small
+        # fetches keep each partition's turn short while a backlog is read (streams.ordering).
+        consumer_max_fetch_size=settings.fetch_partition_bytes,
         producer_acks=-1,
         broker_credentials=_credentials(settings),
     )

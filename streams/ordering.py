@@ -16,6 +16,10 @@ timestamp synchronisation does:
   worker's memory stays bounded whatever the backlog.
 
 Within a partition the order is the log's: a partition's messages leave in offset order.
+
+The consumer hands over the records it fetched one partition after another, so while a worker
+catches up on a backlog each partition falls silent until its turn comes round again: fetches are
+kept small (``fetch_partition_bytes``) so that a round is short, and ``idle`` is longer than one.
 """
 
 from __future__ import annotations
@@ -49,8 +53,8 @@ class Stamped:
 class Reorder:
     def __init__(
         self,
-        capacity: int = 20_000,
-        idle: float = 1.0,
+        capacity: int = 50_000,
+        idle: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.capacity = capacity
@@ -60,15 +64,10 @@ class Reorder:
         self._heads: list[tuple[tuple[int, str, int, int], Partition]] = []
         self._count = 0
         self._heard: dict[Partition, float] = {}  # when each partition last delivered
-        self._next: dict[Partition, int] = {}  # the offset after the last one delivered
 
     @property
     def held(self) -> int:
         return self._count
-
-    def next_offset(self, partition: Partition) -> int | None:
-        """The offset after the last message delivered from ``partition`` (None: none yet)."""
-        return self._next.get(partition)
 
     def assign(self, partitions: Collection[Partition]) -> int:
         """The partitions now assigned: what is held of the others is dropped (their new owner
@@ -80,7 +79,6 @@ class Reorder:
         for partition in [p for p in self._heard if p not in partitions]:
             dropped += len(self._held.pop(partition, ()))
             self._heard.pop(partition)
-            self._next.pop(partition, None)
         if dropped:
             self._count -= dropped
             self._heads = [h for h in self._heads if h[1] in self._held]
@@ -97,7 +95,6 @@ class Reorder:
             queue.append(stamped)
             self._count += 1
             self._heard[partition] = now
-            self._next[partition] = stamped.message.offset + 1
 
     def release(self, behind: Callable[[Partition], bool]) -> list[Incoming]:
         """The messages that may be processed now, in publishing order. ``behind(p)``: whether

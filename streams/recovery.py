@@ -30,11 +30,11 @@ from redis.exceptions import RedisError
 from creditflow.settings import Settings
 from streams.intake import Incoming
 from streams.logread import LogRange, LogReadError, read_consumer, read_log
+from streams.ordering import Partition, Stamped
 from streams.processor import BatchReport, Processor
 
 logger = logging.getLogger(__name__)
 
-Partition = tuple[str, int]
 TIMEOUT = 30.0
 
 
@@ -50,6 +50,15 @@ class Recovery:
     _delivered: dict[Partition, int] = field(default_factory=dict)
     _assigned: set[Partition] = field(default_factory=set)
     _written: dict[Partition, int] = field(default_factory=dict)  # positions recorded here
+    _positions: dict[Partition, int] = field(default_factory=dict)  # as read at the last check
+
+    def position(self, partition: Partition) -> int:
+        """How far the partition is known to be taken in or delivered (0: nothing known)."""
+        return max(
+            self._positions.get(partition, 0),
+            self._written.get(partition, 0),
+            self._delivered.get(partition, 0),
+        )
 
     def delivered(self, messages: Sequence[Incoming]) -> None:
         """Note what the consumer delivered (processed or only held): past it, Kafka does not
@@ -85,16 +94,31 @@ class Recovery:
             self._written[key] = max(self._written.get(key, 0), offset)
 
     async def ensure(self, assigned: Collection[Partition]) -> int:
-        """Take in again what Redis lost since this worker last wrote to it; the messages read."""
+        """Take in again what Redis lost since this worker last wrote to it, and what a newly
+        assigned partition's last owner held; the number of messages read again."""
+        again, _ = await self.gap(assigned)
+        messages = [s.message for s in sorted(again, key=lambda s: s.order)]
+        size = self.settings.batch_size
+        for start in range(0, len(messages), size):
+            chunk = messages[start : start + size]
+            await self.processor.handle(chunk)
+            await self._advance(chunk, checked=False)
+        return len(messages)
+
+    async def gap(self, assigned: Collection[Partition]) -> tuple[list[Stamped], bool]:
+        """The messages to take in again (unprocessed, stamped with their publishing time),
+        and whether Redis restarted (then what the worker holds is read again too)."""
         store = self.processor.store
         server = await store.server_id()
+        restarted = server != self._server
         # Newly assigned partitions too: their last owner may have held messages it had not
         # processed yet (streams.ordering) when they moved.
-        fresh = set(assigned) if server != self._server else set(assigned) - self._assigned
+        fresh = set(assigned) if restarted else set(assigned) - self._assigned
         if not fresh:
             self._assigned = set(assigned)  # one that leaves and comes back is fresh again
-            return 0
+            return [], False
         positions = await store.positions()
+        self._positions = positions
         committed = await asyncio.to_thread(_committed, self.settings, sorted(fresh))
         starts: dict[Partition, int] = {}
         ends: dict[Partition, int] = {}
@@ -103,7 +127,7 @@ class Recovery:
             start = positions.get(key, 0)
             if start < end:
                 starts[key], ends[key] = start, end
-        replayed = 0
+        again: list[Stamped] = []
         if ends:
             log = LogRange(starts, ends)
             logger.warning(
@@ -113,37 +137,23 @@ class Recovery:
                 log.total,
                 len(ends),
             )
+            topics = sorted({topic for topic, _ in log.ends})
             try:
-                replayed = await self._replay(log)
-            except LogReadError as exc:  # Kafka away: the batch is tried again
+                again = await asyncio.to_thread(
+                    lambda: [_stamped(m) for ms in read_log(self.settings, topics, log) for m in ms]
+                )
+            except LogReadError as exc:  # Kafka away: tried again
                 raise OSError(str(exc)) from exc
         self._server = server
         self._assigned = set(assigned)
-        return replayed
-
-    async def _replay(self, log: LogRange) -> int:
-        topics = sorted({topic for topic, _ in log.ends})
-        read = await asyncio.to_thread(
-            lambda: [m for ms in read_log(self.settings, topics, log) for m in ms]
-        )
-        read.sort(key=_published)  # in publishing order, as the worker takes messages in
-        messages = [_incoming(m) for m in read]
-        size = self.settings.batch_size
-        for start in range(0, len(messages), size):
-            chunk = messages[start : start + size]
-            await self.processor.handle(chunk)
-            await self._advance(chunk, checked=False)
-        return len(messages)
+        return again, restarted
 
 
-def _published(m: Message) -> tuple[int, str, int, int]:
-    return (m.timestamp()[1], str(m.topic()), m.partition() or 0, m.offset() or 0)
-
-
-def _incoming(m: Message) -> Incoming:
-    return Incoming(
+def _stamped(m: Message) -> Stamped:
+    incoming = Incoming(
         str(m.topic()), int(m.partition() or 0), int(m.offset() or 0), m.key(), m.value()
     )
+    return Stamped(m.timestamp()[1], incoming)
 
 
 def _committed(settings: Settings, partitions: Sequence[Partition]) -> dict[Partition, int]:
