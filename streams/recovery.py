@@ -10,9 +10,11 @@ them, that the positions it recorded last are still there; if not, Redis lost wr
 Before each batch the worker asks Redis for its run id. When it is not the server the worker
 last wrote to (it restarted, or the worker has just started), the worker reads again, with a
 plain consumer, every assigned partition from its recorded position up to what the worker was
-delivered or its group has committed, and processes those messages as usual, in publishing
-order. It does the same for partitions newly assigned to it: their last owner may have been
-holding messages it had consumed but not yet processed (``streams.ordering``). Processing is
+delivered or its group has committed, and takes those messages in again: the worker puts them
+in its ordering buffer with what it holds (``gap``), so that they are processed in publishing
+order with the rest; ``ensure`` processes them at once. It does the same for partitions newly
+assigned to it: their last owner may have been holding messages it had consumed but not yet
+processed (``streams.ordering``). Processing is
 idempotent (events by id, notices by id, dead letters by source offset), so taking in again what
 Redis still had costs time, not correctness.
 """
