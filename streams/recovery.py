@@ -85,8 +85,10 @@ class Recovery:
         for m in batch:
             key = (m.topic, m.partition)
             positions[key] = max(positions.get(key, 0), m.offset + 1)
-        floors = {key: self._written[key] for key in positions if key in self._written}
-        if not await self.processor.store.advance(positions, floors if checked else None):
+        # Every partition this worker recorded is checked, not only this batch's: Redis may
+        # have lost the writes of any of them.
+        floors = dict(self._written) if checked else None
+        if not await self.processor.store.advance(positions, floors):
             # Redis holds less than this worker recorded: it lost writes. Everything assigned
             # is read again from what Redis still has before this batch is tried again.
             self._server = None

@@ -161,13 +161,15 @@ class Store:
         floors: dict[tuple[str, int], int] | None = None,
     ) -> bool:
         """Record how far each input partition has been taken in (positions never go back).
-        False, and nothing recorded, if a position is below its floor: Redis lost writes."""
+        False, and nothing recorded, if a position is below its floor: Redis lost writes. A
+        partition may have a floor and no new position (checked, not moved)."""
         if not positions:
             return True
         floors = floors or {}
         args: list[Any] = []
-        for (topic, partition), offset in positions.items():
-            args += [f"{topic}|{partition}", offset, floors.get((topic, partition), -1)]
+        for key in positions.keys() | floors.keys():
+            topic, partition = key
+            args += [f"{topic}|{partition}", positions.get(key, -1), floors.get(key, -1)]
         return bool(await self._advance(keys=[self.keys.positions], args=args))
 
     async def positions(self) -> dict[tuple[str, int], int]:
