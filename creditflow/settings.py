@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         default=10.0,
         ge=0,
         description="Seconds a worker waits for a silent input partition before it processes "
-        "later messages of the others (streams.ordering)",
+        "later messages of the others; time spent processing does not count (streams.ordering)",
     )
     order_capacity: int = Field(
         default=50_000,

@@ -22,7 +22,7 @@ from streams.bootstrap import Platform
 from streams.intake import Incoming
 from streams.metrics import Metrics
 from streams.observability import install_metrics
-from streams.ordering import Partition, Reorder, Stamped
+from streams.ordering import Partition, Reorder, Stamped, WaitingClock
 from streams.recovery import Recovery
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,11 @@ class _Intake:
         self.recovery = recovery
         self.metrics = metrics
         self.input_topics = input_topics
-        self.reorder = Reorder(settings.order_capacity, settings.order_idle)
+        # A partition's silence counts only while the worker waits for input, not while it
+        # processes what it was given (streams.ordering).
+        self.clock = WaitingClock()
+        self.reorder = Reorder(settings.order_capacity, settings.order_idle, self.clock)
+        self._forced: dict[str, int] = {}
         self._lock = asyncio.Lock()
 
     @property
@@ -100,30 +104,48 @@ class _Intake:
     async def take_in(self, messages: list[Stamped]) -> None:
         """Hold what was consumed; process what may go, in publishing order."""
         async with self._lock:
-            partitions = self.assigned()
-            self.reorder.assign(partitions)  # what is held of revoked partitions is dropped
-            # Before anything of this delivery: what Redis lost, what a partition's last owner
-            # held (and what was dropped here if it comes back) is read again (streams.recovery)
-            # and joins what is held, in publishing order with the rest.
-            again, restarted = await retry_forever(
-                "recovering the state", functools.partial(self.recovery.gap, partitions)
+            with self.clock.stopped():
+                await self._take_in(messages)
+
+    async def _take_in(self, messages: list[Stamped]) -> None:
+        partitions = self.assigned()
+        self.reorder.assign(partitions)  # what is held of revoked partitions is dropped
+        # Before anything of this delivery: what Redis lost, what a partition's last owner
+        # held (and what was dropped here if it comes back) is read again (streams.recovery)
+        # and joins what is held, in publishing order with the rest.
+        again, restarted = await retry_forever(
+            "recovering the state", functools.partial(self.recovery.gap, partitions)
+        )
+        if restarted:  # what is held is read again with the rest
+            self.reorder.assign(())
+            self.reorder.assign(partitions)
+        self.reorder.add(again)
+        self.recovery.delivered([s.message for s in (*again, *messages)])
+        self.reorder.add(messages)
+        ready = self.reorder.release(self.behind)
+        self._count_forced()
+        size = self.settings.batch_size
+        for start in range(0, len(ready), size):
+            batch = ready[start : start + size]
+            began = time.perf_counter()
+            report = await retry_forever(
+                "processing a batch",
+                functools.partial(self.recovery.handle, batch, partitions),
             )
-            if restarted:  # what is held is read again with the rest
-                self.reorder.assign(())
-                self.reorder.assign(partitions)
-            self.reorder.add(again)
-            self.recovery.delivered([s.message for s in (*again, *messages)])
-            self.reorder.add(messages)
-            ready = self.reorder.release(self.behind)
-            size = self.settings.batch_size
-            for start in range(0, len(ready), size):
-                batch = ready[start : start + size]
-                began = time.perf_counter()
-                report = await retry_forever(
-                    "processing a batch",
-                    functools.partial(self.recovery.handle, batch, partitions),
+            self.metrics.observe_batch(report, time.perf_counter() - began)
+
+    def _count_forced(self) -> None:
+        for cause, count in self.reorder.forced.items():
+            more = count - self._forced.get(cause, 0)
+            if more:
+                self.metrics.order_forced.labels(cause).inc(more)
+                logger.warning(
+                    "%d messages processed before a partition that may hold earlier ones "
+                    "delivered them (%s)",
+                    more,
+                    cause,
                 )
-                self.metrics.observe_batch(report, time.perf_counter() - began)
+                self._forced[cause] = count
 
 
 def skip_on_outage(

@@ -142,6 +142,15 @@ class Metrics:
             "Subjects re-derived and written because a period of theirs ended by itself",
             registry=r,
         )
+        self.order_forced = Counter(
+            "creditflow_order_forced",
+            "Input messages a worker processed while a partition that may hold earlier ones had "
+            "not delivered them (cause: idle, capacity): perhaps out of publishing order",
+            ["cause"],
+            registry=r,
+        )
+        for cause in ("idle", "capacity"):
+            self.order_forced.labels(cause)
         self._published_seen = 0
 
     def expect(

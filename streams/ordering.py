@@ -19,15 +19,22 @@ Within a partition the order is the log's: a partition's messages leave in offse
 
 The consumer hands over the records it fetched one partition after another, so while a worker
 catches up on a backlog each partition falls silent until its turn comes round again: fetches are
-kept small (``fetch_partition_bytes``) so that a round is short, and ``idle`` is longer than one.
+kept small (``fetch_partition_bytes``) so that a round is short. A round also takes as long as
+the worker takes to process what it was given, which grows with the backlog and the load; so
+silence is measured on a ``WaitingClock``, which stops while the worker processes: a partition
+is given up on only after ``idle`` seconds in which the worker was free to receive from it.
+
+Every message released before a partition that may still deliver an earlier one has (given up
+on as idle, or over capacity) is counted in ``forced``: it may have been taken out of order.
 """
 
 from __future__ import annotations
 
 import heapq
 import time
-from collections import deque
-from collections.abc import Callable, Collection, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from streams.intake import Incoming
@@ -50,6 +57,31 @@ class Stamped:
         return (self.timestamp, m.topic, m.partition, m.offset)
 
 
+class WaitingClock:
+    """Seconds spent waiting for input: a monotonic clock that stops while the worker works."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._stopped_at: float | None = None
+        self._stopped_for = 0.0
+
+    def __call__(self) -> float:
+        now = self._clock() if self._stopped_at is None else self._stopped_at
+        return now - self._stopped_for
+
+    @contextmanager
+    def stopped(self) -> Iterator[None]:
+        if self._stopped_at is not None:  # already stopped: the outer stop counts
+            yield
+            return
+        self._stopped_at = self._clock()
+        try:
+            yield
+        finally:
+            self._stopped_for += self._clock() - self._stopped_at
+            self._stopped_at = None
+
+
 class Reorder:
     def __init__(
         self,
@@ -64,6 +96,9 @@ class Reorder:
         self._heads: list[tuple[tuple[int, str, int, int], Partition]] = []
         self._count = 0
         self._heard: dict[Partition, float] = {}  # when each partition last delivered
+        # Messages released while a partition that may hold earlier ones had not delivered
+        # them, by cause: "idle" (given up on) or "capacity" (too much held).
+        self.forced: Counter[str] = Counter()
 
     @property
     def held(self) -> int:
@@ -101,8 +136,14 @@ class Reorder:
         partition ``p`` has messages not yet delivered."""
         now = self._clock()
         awaited = {p for p in self._heard if not self._held.get(p) and self._may(p, behind, now)}
+        # Partitions given up on: silent too long, though they have messages not delivered.
+        given_up = {p for p in self._heard if not self._held.get(p) and behind(p)} - awaited
         out: list[Incoming] = []
         while self._heads and (self._count > self.capacity or not awaited):
+            if awaited:
+                self.forced["capacity"] += 1
+            elif given_up:
+                self.forced["idle"] += 1
             _, partition = heapq.heappop(self._heads)
             queue = self._held[partition]
             out.append(queue.popleft().message)
@@ -113,6 +154,8 @@ class Reorder:
                 del self._held[partition]
                 if self._may(partition, behind, now):
                     awaited.add(partition)
+                elif behind(partition):
+                    given_up.add(partition)
         return out
 
     def _may(self, partition: Partition, behind: Callable[[Partition], bool], now: float) -> bool:

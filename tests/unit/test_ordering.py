@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streams.intake import Incoming
-from streams.ordering import Partition, Reorder, Stamped
+from streams.ordering import Partition, Reorder, Stamped, WaitingClock
 
 
 class Clock:
@@ -52,6 +52,51 @@ def test_a_silent_partition_stops_the_others_only_for_the_idle_time() -> None:
     reorder.add([msg("repair", 0, timestamp=200)])
     assert reorder.release(lambda p: p == PENALTY) == []
     clock.now = 1.5
+    assert ids(reorder.release(lambda p: p == PENALTY)) == [("repair", 0)]
+
+
+def test_messages_released_before_a_partition_that_is_behind_are_counted_as_forced() -> None:
+    clock = Clock()
+    reorder = Reorder(capacity=2, idle=1.0, clock=clock)
+    reorder.assign([PENALTY, REPAIR])
+    reorder.add([msg("repair", n, timestamp=n) for n in range(4)])
+    assert len(reorder.release(lambda p: p == PENALTY)) == 2  # over capacity
+    assert reorder.forced == {"capacity": 2}
+    clock.now = 1.5
+    assert len(reorder.release(lambda p: p == PENALTY)) == 2  # the penalty topic given up on
+    assert reorder.forced == {"capacity": 2, "idle": 2}
+    reorder.add([msg("penalty", 0, timestamp=9), msg("repair", 4, timestamp=10)])
+    assert len(reorder.release(lambda p: False)) == 2  # all caught up: in order
+    assert reorder.forced == {"capacity": 2, "idle": 2}
+
+
+def test_the_waiting_clock_stops_while_the_worker_processes() -> None:
+    base = Clock()
+    clock = WaitingClock(base)
+    base.now = 3.0
+    assert clock() == 3.0
+    with clock.stopped():
+        base.now = 10.0
+        assert clock() == 3.0
+        with clock.stopped():  # nested: the outer stop counts
+            base.now = 12.0
+        assert clock() == 3.0
+    assert clock() == 3.0
+    base.now = 14.0
+    assert clock() == 5.0
+
+
+def test_a_partition_is_not_given_up_on_while_the_worker_is_busy() -> None:
+    """A long batch is no silence: the penalty topic had no chance to deliver meanwhile."""
+    base = Clock()
+    clock = WaitingClock(base)
+    reorder = Reorder(idle=1.0, clock=clock)
+    reorder.assign([PENALTY, REPAIR])
+    reorder.add([msg("repair", 0, timestamp=200)])
+    with clock.stopped():
+        base.now = 30.0
+    assert reorder.release(lambda p: p == PENALTY) == []
+    base.now = 31.5
     assert ids(reorder.release(lambda p: p == PENALTY)) == [("repair", 0)]
 
 
