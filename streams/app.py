@@ -80,6 +80,7 @@ class _Intake:
         self.clock = WaitingClock()
         self.reorder = Reorder(settings.order_capacity, settings.order_idle, self.clock)
         self._forced: dict[str, int] = {}
+        self._paused: set[Partition] = set()  # partitions not fetched: they are far ahead
         self._lock = asyncio.Lock()
 
     @property
@@ -124,6 +125,7 @@ class _Intake:
         self.reorder.add(messages)
         ready = self.reorder.release(self.behind)
         self._count_forced()
+        self._pause_ahead(partitions)
         size = self.settings.batch_size
         for start in range(0, len(ready), size):
             batch = ready[start : start + size]
@@ -133,6 +135,26 @@ class _Intake:
                 functools.partial(self.recovery.handle, batch, partitions),
             )
             self.metrics.observe_batch(report, time.perf_counter() - began)
+
+    def _pause_ahead(self, assigned: set[Partition]) -> None:
+        """Stop fetching partitions that are far ahead of the others, resume those that are
+        no longer (streams.ordering).
+
+        Through faust's own flow control of a full stream buffer (``on_buffer_full``,
+        ``on_buffer_drop``), not ``pause_partitions``: faust drops the records it has fetched
+        but not yet delivered of a partition paused that way, and its consumer's position has
+        moved past them. A partition marked full is still delivered what was fetched of it; it
+        is only not fetched again. Marked again at each delivery: a rebalance makes every
+        assigned partition active again."""
+        if self.app.rebalancing:
+            return
+        paused = self.reorder.to_pause(self._paused & assigned)
+        consumer = self.app.consumer
+        for partition in paused:
+            consumer.on_buffer_full(TP(*partition))
+        for partition in (self._paused & assigned) - paused:
+            consumer.on_buffer_drop(TP(*partition))
+        self._paused = paused
 
     def _count_forced(self) -> None:
         for cause, count in self.reorder.forced.items():

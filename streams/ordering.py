@@ -24,6 +24,12 @@ the worker takes to process what it was given, which grows with the backlog and 
 silence is measured on a ``WaitingClock``, which stops while the worker processes: a partition
 is given up on only after ``idle`` seconds in which the worker was free to receive from it.
 
+A partition that runs ahead of the others (a sparse topic covers more publishing time with each
+fetch than a dense one) would make the worker hold ever more of it while the others catch up,
+until ``capacity`` forces messages out of order. So, as Kafka Streams does, a partition that holds
+its share of the capacity is paused in the consumer (``to_pause``) and resumed once it holds half
+of that: the consumer then fetches the partitions that are behind.
+
 Every message released before a partition that may still deliver an earlier one has (given up
 on as idle, or over capacity) is counted in ``forced``: it may have been taken out of order.
 """
@@ -130,6 +136,17 @@ class Reorder:
             queue.append(stamped)
             self._count += 1
             self._heard[partition] = now
+
+    def to_pause(self, paused: Collection[Partition]) -> set[Partition]:
+        """The partitions the consumer should not fetch from now, ``paused`` being those it
+        does not fetch from: each holding its share of half the capacity, or, if paused
+        already, more than half its share."""
+        share = max(1, self.capacity // (2 * max(1, len(self._heard))))
+        return {
+            partition
+            for partition, queue in self._held.items()
+            if len(queue) >= share or (partition in paused and 2 * len(queue) > share)
+        }
 
     def release(self, behind: Callable[[Partition], bool]) -> list[Incoming]:
         """The messages that may be processed now, in publishing order. ``behind(p)``: whether

@@ -100,6 +100,25 @@ def test_a_partition_is_not_given_up_on_while_the_worker_is_busy() -> None:
     assert ids(reorder.release(lambda p: p == PENALTY)) == [("repair", 0)]
 
 
+def test_a_partition_far_ahead_is_paused_until_it_holds_half_its_share() -> None:
+    reorder = Reorder(capacity=40, idle=60.0, clock=Clock())
+    reorder.assign([PENALTY, REPAIR])  # a share of half the capacity: 10 each
+    reorder.add([msg("repair", n, timestamp=100 + n) for n in range(10)])
+    assert reorder.to_pause(set()) == {REPAIR}
+    reorder.add([msg("penalty", n, timestamp=n) for n in range(7)])
+    behind = {PENALTY: True, REPAIR: True}
+    assert len(reorder.release(behind.__getitem__)) == 7  # the penalty topic's, then it is awaited
+    assert reorder.to_pause({REPAIR}) == {REPAIR}  # still holds 10
+    behind[PENALTY] = False
+    released = reorder.release(behind.__getitem__)
+    assert ids(released) == [("repair", n) for n in range(10)]
+    assert reorder.to_pause({REPAIR}) == set()
+    reorder.add([msg("repair", n, timestamp=200 + n) for n in range(10, 16)])
+    assert reorder.to_pause({REPAIR}) == {REPAIR}  # 6 held, more than half its share
+    assert reorder.to_pause(set()) == set()  # not yet paused: not before 10
+    assert reorder.forced == {}
+
+
 def test_held_messages_stay_bounded() -> None:
     reorder = Reorder(capacity=3, idle=60.0, clock=Clock())
     reorder.assign([PENALTY, REPAIR])
