@@ -16,8 +16,12 @@ on a backlog or after a restart), so a record decided earlier can arrive after o
 * A stored record that the history in order would have refused on arrival (a repair that came
   before its penalty, too early for it) is withdrawn.
 
-So the ids of the notices a subject's departments receive depend on its records and the time, not
-on how the topics were interleaved or the log cut into batches.
+* Records that arrive together (one batch) out of decision order are taken one at a time in the
+  order they arrived, as if each had come in a batch of its own.
+
+So the ids of the notices a subject's departments receive depend on its records, the order they
+were published in and the time, never on how the log was cut into batches; and the departments
+end up told what the records call for in decision order, whatever the order of publishing.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import pairwise
 
 from streams.policy import Policy
 from streams.rules.derive import derive
@@ -55,16 +60,63 @@ def plan_change(
     policy: Policy,
     now: datetime,
 ) -> Change:
-    """The change that ``new`` records (not yet stored, distinct) make to a subject.
+    """The change that ``new`` records (not yet stored, distinct, in the order they arrived)
+    make to a subject.
 
     With no new records it is the change that time alone made: the notices that the state at
     ``now`` calls for.
     """
-    arriving = sorted(new, key=lambda fact: fact.order)
     latest = max((fact.order for fact in stored), default=None)
-    if arriving and latest is not None and arriving[0].order < latest:
-        return _replay(subject_id, stored, told, arriving, policy=policy, now=now)
-    return _in_order(subject_id, stored, told, arriving, policy=policy, now=now)
+    orders = [fact.order for fact in new]
+    if all(a <= b for a, b in pairwise(orders)) and (
+        latest is None or not orders or latest <= orders[0]
+    ):
+        return _in_order(subject_id, stored, told, list(new), policy=policy, now=now)
+    if len(new) == 1:
+        return _replay(subject_id, stored, told, list(new), policy=policy, now=now)
+    return _one_by_one(subject_id, stored, told, new, policy=policy, now=now)
+
+
+def _one_by_one(
+    subject_id: str,
+    stored: Sequence[Fact],
+    told: Told,
+    new: Sequence[Fact],
+    *,
+    policy: Policy,
+    now: datetime,
+) -> Change:
+    """``new`` taken one record at a time, in the order it arrived."""
+    facts = list(stored)
+    arrived = _ids(new)
+    kept: list[str] = []
+    refused: list[Ignored] = []
+    withdrawn: list[Ignored] = []
+    intents: list[NoticeIntent] = []
+    replayed = False
+    change: Change | None = None
+    for fact in new:
+        change = plan_change(subject_id, facts, told, [fact], policy=policy, now=now)
+        gone = _ids_of(change.withdrawn)
+        for turned in change.withdrawn:  # one that arrived with it was never stored: refused
+            (refused if turned.event_id in arrived else withdrawn).append(turned)
+        kept = [eid for eid in kept if eid not in gone] + list(change.kept)
+        refused += change.refused
+        facts = [f for f in facts if f.event_id not in gone] + ([fact] if change.kept else [])
+        told = change.told
+        intents += change.intents
+        replayed = replayed or change.replayed
+    assert change is not None  # new has more than one record
+    order = {fact.event_id: fact.order for fact in new}
+    return Change(
+        tuple(sorted(kept, key=order.__getitem__)),
+        tuple(refused),
+        tuple(withdrawn),
+        change.state,
+        tuple(intents),
+        dict(told),
+        replayed,
+    )
 
 
 def _in_order(
@@ -148,6 +200,10 @@ def _replay(
 
 def _ids(facts: Sequence[Fact]) -> set[str]:
     return {fact.event_id for fact in facts}
+
+
+def _ids_of(ignored: Sequence[Ignored]) -> set[str]:
+    return {i.event_id for i in ignored}
 
 
 def _ignored(state: SubjectState, event_id: str) -> Ignored | None:

@@ -78,3 +78,16 @@ def test_records_arriving_late_lose_no_notice_and_leave_departments_told_the_sta
         # was told to lift, where in order it would be suspended, it does not apply either)
         assert _applied(told_late) == _applied(told)
         assert len(set(sent_late)) == len(sent_late)  # never one id twice
+
+
+@settings(max_examples=500, deadline=None)
+@given(chosen=CHOSEN, data=st.data(), now=st.sampled_from(NOWS))
+def test_records_in_any_order_give_the_same_notices_however_batched(
+    chosen: list[Fact], data: st.DataObject, now: datetime
+) -> None:
+    """Published in any order: cut into batches anyhow, the log gives what it gives taken one
+    record at a time (two workers and one cut the same log differently)."""
+    arrival = list(data.draw(st.permutations(chosen)))
+    one_by_one = _process([[fact] for fact in arrival], now)
+    assert _process(_cut(arrival, data), now) == one_by_one
+    assert _process([arrival], now) == one_by_one
