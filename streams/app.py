@@ -81,6 +81,7 @@ class _Intake:
         self.reorder = Reorder(settings.order_capacity, settings.order_idle, self.clock)
         self._forced: dict[str, int] = {}
         self._paused: set[Partition] = set()  # partitions not fetched: they are far ahead
+        self._refetched: dict[Partition, float] = {}  # when a silent partition was sought
         self._lock = asyncio.Lock()
 
     @property
@@ -126,6 +127,7 @@ class _Intake:
         ready = self.reorder.release(self.behind)
         self._count_forced()
         self._pause_ahead(partitions)
+        await self._refetch_silent()
         size = self.settings.batch_size
         for start in range(0, len(ready), size):
             batch = ready[start : start + size]
@@ -155,6 +157,42 @@ class _Intake:
         for partition in (self._paused & assigned) - paused:
             consumer.on_buffer_drop(TP(*partition))
         self._paused = paused
+
+    async def _refetch_silent(self) -> None:
+        """A partition that has messages the worker was not given, and that stayed silent for
+        half the idle time while the worker waited, is made fetchable and sought again from
+        where the worker is: the consumer may have left it inactive, or dropped records it had
+        fetched, and it is sooner fetched again than given up on (streams.ordering)."""
+        if self.app.rebalancing:
+            return
+        half = self.settings.order_idle / 2
+        now = self.clock()
+        silent = [
+            p
+            for p in self.reorder.silent(self.behind, half)
+            if now - self._refetched.get(p, -half) >= half
+        ]
+        if not silent:
+            return
+        consumer = self.app.consumer
+        offsets = {TP(*p): self.recovery.position(p) for p in silent}
+        for p in silent:
+            self._refetched[p] = now
+            logger.warning(
+                "input partition %s|%d has messages from offset %d on and was silent for "
+                "%.0f s: fetching it again from there",
+                *p,
+                offsets[TP(*p)],
+                half,
+            )
+        tps = list(offsets)
+        consumer.resume_partitions(tps)
+        for tp in tps:
+            consumer.on_buffer_drop(tp)
+        try:
+            await consumer.seek_wait(offsets)
+        except Exception as exc:  # Kafka away, a rebalance: the next silence tries again
+            logger.warning("seeking silent input partitions failed: %s", exc)
 
     def _count_forced(self) -> None:
         for cause, count in self.reorder.forced.items():

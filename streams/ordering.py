@@ -175,6 +175,16 @@ class Reorder:
                     given_up.add(partition)
         return out
 
+    def silent(self, behind: Callable[[Partition], bool], after: float) -> list[Partition]:
+        """The partitions holding nothing that have messages not delivered yet and have been
+        silent for ``after`` seconds or more."""
+        now = self._clock()
+        return [
+            p
+            for p, heard in self._heard.items()
+            if not self._held.get(p) and now - heard >= after and behind(p)
+        ]
+
     def _may(self, partition: Partition, behind: Callable[[Partition], bool], now: float) -> bool:
         """Whether ``partition``, holding nothing, may still deliver an earlier message."""
         return now - self._heard[partition] < self.idle and behind(partition)

@@ -119,6 +119,19 @@ def test_a_partition_far_ahead_is_paused_until_it_holds_half_its_share() -> None
     assert reorder.forced == {}
 
 
+def test_silent_partitions_are_those_behind_holding_nothing_unheard_of_for_long() -> None:
+    clock = Clock()
+    reorder = Reorder(idle=10.0, clock=clock)
+    objection = ("objection", 0)
+    reorder.assign([PENALTY, REPAIR, objection])
+    clock.now = 4.0
+    reorder.add([msg("repair", 0, timestamp=1)])
+    clock.now = 6.0
+    behind = {PENALTY: True, REPAIR: True, objection: False}
+    assert reorder.silent(behind.__getitem__, 5.0) == [PENALTY]  # repair holds one, objection
+    assert reorder.silent(behind.__getitem__, 7.0) == []  # is caught up
+
+
 def test_held_messages_stay_bounded() -> None:
     reorder = Reorder(capacity=3, idle=60.0, clock=Clock())
     reorder.assign([PENALTY, REPAIR])
