@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 #: Event kinds departments publish, in the order of the contract's table.
 RECORD_KINDS = ("permit", "penalty", "repair", "commendation", "objection")
+_INPUT_KINDS = frozenset((*RECORD_KINDS, "feedback"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,11 @@ class TopicNames:
 
     def kind_of(self, topic: str) -> str | None:
         """The event kind an input topic carries, or None."""
-        return next((k for k in (*RECORD_KINDS, "feedback") if self.event(k) == topic), None)
+        head, tail = f"{self.prefix}credit.", ".v1"
+        if not (topic.startswith(head) and topic.endswith(tail)):
+            return None
+        kind = topic[len(head) : -len(tail)]
+        return kind if kind in _INPUT_KINDS else None
 
     def all(self, department_ids: Iterable[str]) -> list[str]:
         """Every topic of the contract for the given departments."""

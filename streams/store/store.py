@@ -87,24 +87,19 @@ class Store:
         self._overdue = redis.register_script(_script("overdue.lua"))
         self._claim = redis.register_script(_script("claim.lua"))
         self._advance = redis.register_script(_script("advance.lua"))
+        self._load = redis.register_script(_script("load.lua"))
 
     async def load(self, subject_ids: Sequence[str]) -> dict[str, SubjectRecord]:
-        """Read several subjects in one round trip."""
+        """Read several subjects in one round trip, one reply per subject."""
         pipe = self.redis.pipeline(transaction=False)
+        k = self.keys
         for sid in subject_ids:
-            pipe.hmget(self.keys.state(sid), "version", "told")
-            pipe.hgetall(self.keys.events(sid))
-            pipe.hgetall(self.keys.waiting(sid))
+            await self._load(keys=[k.state(sid), k.events(sid), k.waiting(sid)], client=pipe)
         replies = await pipe.execute()
         loaded = {}
-        for index, sid in enumerate(subject_ids):
-            (version, told), events, waiting = replies[3 * index : 3 * index + 3]
+        for sid, ((version, told), events, waiting) in zip(subject_ids, replies, strict=True):
             loaded[sid] = SubjectRecord(
-                sid,
-                int(version or 0),
-                {k.decode(): v for k, v in events.items()},
-                told,
-                {k.decode(): v for k, v in waiting.items()},
+                sid, int(version or 0), _pairs(events), told, _pairs(waiting)
             )
         return loaded
 
@@ -238,3 +233,8 @@ class Store:
     async def claim_due(self, now_ms: int, lease_ms: int, batch: int) -> list[str]:
         due = await self._claim(keys=[self.keys.due], args=[now_ms, lease_ms, batch])
         return [sid.decode() for sid in due]
+
+
+def _pairs(flat: list[bytes]) -> dict[str, bytes]:
+    """A hash's fields and values as HGETALL inside a script returns them: one flat list."""
+    return {flat[i].decode(): flat[i + 1] for i in range(0, len(flat), 2)}
