@@ -158,6 +158,17 @@ class _Intake:
             consumer.on_buffer_drop(TP(*partition))
         self._paused = paused
 
+    def silent(self) -> list[Partition]:
+        """Partitions behind that have been silent for half the idle time while the worker
+        waited, and were not sought again since."""
+        half = self.settings.order_idle / 2
+        now = self.clock()
+        return [
+            p
+            for p in self.reorder.silent(self.behind, half)
+            if now - self._refetched.get(p, -half) >= half
+        ]
+
     async def _refetch_silent(self) -> None:
         """A partition that has messages the worker was not given, and that stayed silent for
         half the idle time while the worker waited, is made fetchable and sought again from
@@ -165,19 +176,14 @@ class _Intake:
         fetched, and it is sooner fetched again than given up on (streams.ordering)."""
         if self.app.rebalancing:
             return
-        half = self.settings.order_idle / 2
-        now = self.clock()
-        silent = [
-            p
-            for p in self.reorder.silent(self.behind, half)
-            if now - self._refetched.get(p, -half) >= half
-        ]
+        silent = self.silent()
         if not silent:
             return
         consumer = self.app.consumer
+        half = self.settings.order_idle / 2
         offsets = {TP(*p): self.recovery.position(p) for p in silent}
         for p in silent:
-            self._refetched[p] = now
+            self._refetched[p] = self.clock()
             logger.warning(
                 "input partition %s|%d has messages from offset %d on and was silent for "
                 "%.0f s: fetching it again from there",
@@ -301,8 +307,9 @@ def create_app(platform: Platform) -> faust.App:
 
     @app.timer(ORDER_INTERVAL)
     async def release_held() -> None:
-        """Messages held for a partition that has since caught up or fallen silent."""
-        if intake.reorder.held and not intake.busy:
+        """Messages held for a partition that has since caught up or fallen silent; a silent
+        partition that has messages the worker was not given, even with nothing held."""
+        if not intake.busy and (intake.reorder.held or intake.silent()):
             await intake.take_in([])
 
     @app.timer(settings.due_interval)
