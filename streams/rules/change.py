@@ -15,7 +15,6 @@ on a backlog or after a restart), so a record decided earlier can arrive after o
   the ordered history has it suspended stays lifted: in neither case is it applied.)
 * A stored record that the history in order would have refused on arrival (a repair that came
   before its penalty, too early for it) is withdrawn.
-
 * Records that arrive together (one batch) out of decision order are taken one at a time in the
   order they arrived, as if each had come in a batch of its own.
 
@@ -97,7 +96,7 @@ def _one_by_one(
     change: Change | None = None
     for fact in new:
         change = plan_change(subject_id, facts, told, [fact], policy=policy, now=now)
-        gone = _ids_of(change.withdrawn)
+        gone = {turned.event_id for turned in change.withdrawn}
         for turned in change.withdrawn:  # one that arrived with it was never stored: refused
             (refused if turned.event_id in arrived else withdrawn).append(turned)
         kept = [eid for eid in kept if eid not in gone] + list(change.kept)
@@ -200,10 +199,6 @@ def _replay(
 
 def _ids(facts: Sequence[Fact]) -> set[str]:
     return {fact.event_id for fact in facts}
-
-
-def _ids_of(ignored: Sequence[Ignored]) -> set[str]:
-    return {i.event_id for i in ignored}
 
 
 def _ignored(state: SubjectState, event_id: str) -> Ignored | None:
