@@ -1,0 +1,98 @@
+"""A worker's intake seeks again an input partition that is behind and stays silent
+(``streams.app._Intake``), with the consumer, the clock and the recorded positions stood in for."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from faust.types import TP
+
+from creditflow.settings import Settings
+from streams.app import _Intake
+from streams.metrics import Metrics
+from streams.ordering import Partition, Reorder, WaitingClock
+
+PENALTY, REPAIR = ("credit.penalty.v1", 0), ("credit.repair.v1", 0)
+
+
+class Consumer:
+    """What the intake asks of faust's consumer."""
+
+    def __init__(self, highwater: dict[Partition, int]) -> None:
+        self._highwater = highwater
+        self.sought: list[dict[TP, int]] = []
+        self.fetchable: list[TP] = []
+
+    def assignment(self) -> set[TP]:
+        return {TP(*p) for p in self._highwater}
+
+    def highwater(self, tp: TP) -> int:
+        return self._highwater[(tp.topic, tp.partition)]
+
+    def resume_partitions(self, tps: list[TP]) -> None:
+        self.fetchable += tps
+
+    def on_buffer_drop(self, tp: TP) -> None:
+        pass
+
+    async def seek_wait(self, offsets: dict[TP, int]) -> None:
+        self.sought.append(dict(offsets))
+
+
+class App:
+    rebalancing = False
+
+    def __init__(self, consumer: Consumer) -> None:
+        self.consumer = consumer
+
+
+class Positions:
+    def __init__(self, positions: dict[Partition, int]) -> None:
+        self._positions = positions
+
+    def position(self, partition: Partition) -> int:
+        return self._positions[partition]
+
+
+class Clock:
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def intake(consumer: Consumer, positions: dict[Partition, int], clock: Clock) -> _Intake:
+    settings = Settings(order_idle=10.0)
+    app: Any = App(consumer)
+    recovery: Any = Positions(positions)
+    taken = _Intake(app, settings, recovery, Metrics(), {PENALTY[0], REPAIR[0]})
+    taken.clock = WaitingClock(clock)
+    taken.reorder = Reorder(settings.order_capacity, settings.order_idle, taken.clock)
+    taken.reorder.assign([PENALTY, REPAIR])
+    return taken
+
+
+def test_a_partition_behind_and_silent_for_half_the_idle_time_is_sought_again_once() -> None:
+    clock = Clock()
+    consumer = Consumer({PENALTY: 120, REPAIR: 40})
+    worker = intake(consumer, {PENALTY: 100, REPAIR: 40}, clock)  # the repair topic caught up
+    clock.now = 4.0
+    assert worker.silent() == []
+    clock.now = 5.0
+    assert worker.silent() == [PENALTY]
+    asyncio.run(worker._refetch_silent())
+    assert consumer.sought == [{TP(*PENALTY): 100}]  # from where the worker is
+    assert consumer.fetchable == [TP(*PENALTY)]
+    clock.now = 9.0
+    assert worker.silent() == []  # sought just now
+    clock.now = 10.0
+    assert worker.silent() == [PENALTY]
+
+
+def test_time_spent_processing_is_no_silence() -> None:
+    clock = Clock()
+    worker = intake(Consumer({PENALTY: 120, REPAIR: 40}), {PENALTY: 100, REPAIR: 40}, clock)
+    with worker.clock.stopped():
+        clock.now = 60.0
+    assert worker.silent() == []
