@@ -8,27 +8,22 @@ from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 
 from creditflow.bench import workload
+from streams.logread import log_range, read_consumer
 from tests.integration.harness import Harness, wait_for
 
 pytestmark = pytest.mark.integration
 
 
 def _ends(harness: Harness) -> dict[str, int]:
-    """Each input partition's end offset, as "topic|partition" (the positions' fields)."""
-    consumer = Consumer({**harness.settings.kafka_client_config(), "group.id": "ends"})
+    """Each non-empty input partition's end offset, as "topic|partition" (the positions' fields)."""
+    consumer = read_consumer(harness.settings)
     try:
-        ends = {}
-        for topic in harness.settings.topics.inputs:
-            for p in range(harness.settings.topic_partitions):
-                _, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-                if high:
-                    ends[f"{topic}|{p}"] = high
-        return ends
+        ends = log_range(consumer, harness.settings.topics.inputs).ends
     finally:
         consumer.close()
+    return {f"{topic}|{p}": end for (topic, p), end in ends.items() if end}
 
 
 def test_a_backlog_is_taken_in_whole_while_partitions_far_ahead_wait(tmp_path: Path) -> None:
