@@ -44,6 +44,13 @@ def encode(name: str, datum: dict[str, Any], registry: SchemaRegistry | None = N
     return out.getvalue()
 
 
+def written_current(data: bytes, name: str, registry: SchemaRegistry | None = None) -> bool:
+    """Whether ``data`` was written with the current version of the schema ``name``."""
+    registry = registry or default_registry()
+    schema = registry.current.get(name)
+    return schema is not None and data[:_HEADER_LENGTH] == schema.header
+
+
 def read_header(data: bytes, registry: SchemaRegistry | None = None) -> str:
     """The record name of single-object encoded ``data``, without reading its body."""
     registry = registry or default_registry()

@@ -16,6 +16,7 @@ from streams.clock import Clock, RedisClock, SystemClock
 from streams.policy import Policy, load_policy
 from streams.processor import DeadLetterSink, Processor
 from streams.relay import OutboxRelay
+from streams.store.client import async_redis
 from streams.store.keys import Keys
 from streams.store.store import Store
 
@@ -53,6 +54,6 @@ def build_platform(settings: Settings) -> Platform:
     departments = load_departments(settings.departments_file)
     policy = load_policy(settings.policy_file, departments)
     keys = Keys(settings.redis_prefix)
-    client = redis.asyncio.Redis.from_url(settings.redis_dsn)
+    client = async_redis(settings.redis_dsn)
     clock: Clock = RedisClock(client, keys.clock) if settings.clock == "redis" else SystemClock()
     return Platform(settings, departments, policy, keys, client, Store(client, keys), clock)

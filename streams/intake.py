@@ -11,7 +11,7 @@ from creditflow.departments import DepartmentRegistry
 from creditflow.topics import TopicNames
 from schemas.catalog import model_class
 from schemas.checks import check_plausible
-from schemas.codec import decode, encode_model, to_model
+from schemas.codec import decode, encode, model_to_datum, to_model, written_current
 from schemas.errors import ContractError
 from schemas.events import Event, ObjectionCorrected
 from schemas.identifiers import mask_subject_id
@@ -81,8 +81,7 @@ def fact_from_bytes(value: bytes) -> Fact | None:
     return fact_from_datum(name, datum, corrected)
 
 
-def _fact(name: str, event: Event) -> Fact | None:
-    datum = event.model_dump(mode="python")
+def _fact(name: str, event: Event, datum: dict[str, Any]) -> Fact | None:
     corrected = None
     if isinstance(event, ObjectionCorrected):
         inner = event.corrected()
@@ -125,7 +124,14 @@ def _accept(
         return Rejected(
             message, "invalid.key", "the message key must be the subject id", "key", **who
         )
-    return Accepted(message, name, event, encode_model(event), _fact(name, event))
+    valid = model_to_datum(event)
+    # What the store keeps is the event as validated. When that is what was read, in the
+    # current schema, the bytes as they came are those bytes: they are not encoded again.
+    if valid == datum and written_current(message.value, name):
+        value = message.value
+    else:
+        value = encode(name, valid)
+    return Accepted(message, name, event, value, _fact(name, event, valid))
 
 
 def _rejected(message: Incoming, exc: ContractError, datum: dict[str, Any]) -> Rejected:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+import orjson
+
 from creditflow.departments import DepartmentRegistry
 from creditflow.topics import TopicNames
 from schemas.codec import encode_model
@@ -375,5 +377,5 @@ def _ms(instant: datetime) -> int:
     return int(instant.timestamp() * 1000)
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _json(value: object) -> bytes:
+    return orjson.dumps(value)

@@ -35,6 +35,7 @@ from schemas.codec import decode
 from schemas.errors import ContractError
 from schemas.events import FeedbackReported
 from streams.bootstrap import Platform, build_platform
+from streams.collector import tuned_for_throughput
 from streams.intake import Accepted, Incoming, Rejected, accept
 from streams.keyspace import delete_keys
 from streams.logread import LogRange, log_range, read_consumer, read_log
@@ -109,7 +110,8 @@ def rebuild(
                 f"{running} workers of the consumer group {settings.app_id} are running: stop "
                 "them first (or pass --force)"
             )
-    return asyncio.run(_Rebuild(settings, progress or _Silent()).run())
+    with tuned_for_throughput():
+        return asyncio.run(_Rebuild(settings, progress or _Silent()).run())
 
 
 class _Rebuild:

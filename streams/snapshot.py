@@ -5,9 +5,10 @@ The rules' dataclasses stay free of serialization; these functions are their to/
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from schemas.enums import ListKind
 from streams.rules.facts import Ref
@@ -66,14 +67,12 @@ def measure_from_dict(d: dict[str, Any]) -> MeasureInForce:
     )
 
 
-def told_to_json(told: dict[tuple[str, str], Notified]) -> str:
-    return json.dumps(
+def told_to_json(told: dict[tuple[str, str], Notified]) -> bytes:
+    return orjson.dumps(
         [
             {"status": n.status, "seq": n.seq, "measure": measure_to_dict(n.measure)}
             for n in told.values()
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+        ]
     )
 
 
@@ -81,7 +80,7 @@ def told_from_json(text: str | bytes | None) -> dict[tuple[str, str], Notified]:
     if not text:
         return {}
     told = {}
-    for item in json.loads(text):
+    for item in orjson.loads(text):
         measure = measure_from_dict(item["measure"])
         told[measure.key] = Notified(item["status"], item["seq"], measure)
     return told

@@ -54,6 +54,7 @@ def worker(
 
     from streams.app import create_app
     from streams.bootstrap import build_platform
+    from streams.collector import tune_for_throughput
 
     overrides = {k: v for k, v in {"web_port": web_port, "worker_id": worker_id}.items() if v}
     settings = Settings().model_copy(update=overrides)
@@ -61,6 +62,7 @@ def worker(
     platform = build_platform(settings)
     faust_app = create_app(platform)
     relay = faust_app.conf.creditflow_relay
+    tune_for_throughput()
     try:
         Worker(faust_app, loglevel=loglevel).execute_from_commandline()
     finally:

@@ -4,8 +4,9 @@
 --
 -- KEYS: 1 state hash, 2 events hash, 3 notices hash, 4 due zset, 5 outbox stream,
 --       6..8 list zsets (BLACK, RED, THREE_YEAR_CLEAN), 9 waiting hash
--- ARGV: 1 expected version, 2 subject id, 3 header JSON (state, lists, due time, withdrawn,
---       waiting and settled events), 4 number of events,
+-- ARGV: 1 expected version, 2 subject id, 3 header JSON (lists, due time, withdrawn, waiting
+--       and settled events), 4 snapshot JSON, 5 told JSON (stored as they are, never decoded
+--       here), 6 number of events,
 --       then (event id, event bytes) per event, then the number of notices,
 --       then (notice id, notice JSON, department, due ms, topic, key, value) per notice.
 -- Returns the new version, or -1 if the version moved on.
@@ -15,7 +16,7 @@ if version ~= tonumber(ARGV[1]) then
 end
 local sid = ARGV[2]
 local h = cjson.decode(ARGV[3])
-local i = 4
+local i = 6
 local n_events = tonumber(ARGV[i])
 for _ = 1, n_events do
   redis.call('HSET', KEYS[2], ARGV[i + 1], ARGV[i + 2])
@@ -33,7 +34,7 @@ for eid, source in pairs(h.waiting) do
   redis.call('HSET', KEYS[9], eid, source)
 end
 version = version + 1
-redis.call('HSET', KEYS[1], 'version', version, 'snapshot', h.snapshot, 'told', h.told,
+redis.call('HSET', KEYS[1], 'version', version, 'snapshot', ARGV[4], 'told', ARGV[5],
   'kind', h.kind, 'name', h.name, 'next', h.next)
 if h.next >= 0 then
   redis.call('ZADD', KEYS[4], h.next, sid)

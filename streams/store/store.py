@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 
 from streams.store.keys import LISTS, Keys
@@ -53,8 +54,8 @@ class SubjectChange:
     subject_id: str
     expected_version: int
     new_events: dict[str, bytes]
-    snapshot: str
-    told: str
+    snapshot: bytes  # JSON
+    told: bytes  # JSON
     kind: str
     name: str
     next_ms: int | None
@@ -125,10 +126,8 @@ class Store:
         ]
 
     def _apply_args(self, change: SubjectChange) -> list[Any]:
-        header = json.dumps(
+        header = orjson.dumps(
             {
-                "snapshot": change.snapshot,
-                "told": change.told,
                 "kind": change.kind,
                 "name": change.name,
                 "next": -1 if change.next_ms is None else change.next_ms,
@@ -137,16 +136,21 @@ class Store:
                 "withdrawn": change.withdrawn,
                 "waiting": change.waiting,
                 "settled": change.settled,
-            },
-            ensure_ascii=False,
+            }
         )
-        args: list[Any] = [change.expected_version, change.subject_id, header]
+        args: list[Any] = [
+            change.expected_version,
+            change.subject_id,
+            header,
+            change.snapshot,
+            change.told,
+        ]
         args.append(len(change.new_events))
         for event_id, value in change.new_events.items():
             args += [event_id, value]
         args.append(len(change.notices))
         for n in change.notices:
-            record = json.dumps(n.record, ensure_ascii=False, separators=(",", ":"))
+            record = orjson.dumps(n.record)
             args += [n.notice_id, record, n.department_id, n.due_ms, n.topic, n.key, n.value]
         return args
 
