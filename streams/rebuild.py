@@ -19,11 +19,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import multiprocessing
+import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import redis
 from confluent_kafka import KafkaException, Message
@@ -44,6 +47,8 @@ from streams.restore import restore_notices as restore
 from streams.snapshot import told_to_json
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 CHUNK = 500  # subjects per derivation round trip, keys per pipeline
 #: Events that can wait for the record they name (a repair, an objection before its penalty).
@@ -100,9 +105,17 @@ def active_workers(settings: Settings) -> int:
 
 
 def rebuild(
-    settings: Settings, progress: Progress | None = None, *, force: bool = False
+    settings: Settings,
+    progress: Progress | None = None,
+    *,
+    force: bool = False,
+    processes: int | None = None,
 ) -> RebuildReport:
-    """Rebuild the Redis state under ``settings.redis_prefix`` from the topics of the log."""
+    """Rebuild the Redis state under ``settings.redis_prefix`` from the topics of the log.
+
+    Reading and validating the input, and deriving the subjects, run in ``processes`` processes
+    (default: one a core): each takes the partitions of some partition numbers, then a share of
+    the subjects (a subject's records all share one partition number)."""
     if not force:
         running = active_workers(settings)
         if running:
@@ -111,13 +124,15 @@ def rebuild(
                 "them first (or pass --force)"
             )
     with tuned_for_throughput():
-        return asyncio.run(_Rebuild(settings, progress or _Silent()).run())
+        rebuilding = _Rebuild(settings, progress or _Silent(), processes or os.cpu_count() or 1)
+        return asyncio.run(rebuilding.run())
 
 
 class _Rebuild:
-    def __init__(self, settings: Settings, progress: Progress) -> None:
+    def __init__(self, settings: Settings, progress: Progress, processes: int) -> None:
         self.settings = settings
         self.progress = progress
+        self.processes = max(1, processes)
         self.platform: Platform = build_platform(settings)
         self.keys = self.platform.keys
         self.redis = redis.Redis.from_url(settings.redis_dsn)
@@ -187,39 +202,47 @@ class _Rebuild:
     def _events(
         self, now: datetime, refused_offsets: set[tuple[str, int, int]]
     ) -> tuple[int, int, int, set[str], list[Answer]]:
-        topics, departments = self.settings.topics, self.platform.departments
+        topics = list(self.settings.topics.inputs)
+        consumer = read_consumer(self.settings)
+        try:
+            self.log = log = log_range(consumer, topics)
+        finally:
+            consumer.close()
+        self.progress.stage("reading the input topics", log.total)
+        parts = [
+            (self.settings, part, {o for o in refused_offsets if o[:2] in part.ends}, now)
+            for part in _split(log, self.processes)
+        ]
+        results = self._in_processes(_store_events, parts)
         read = stored = refused = 0
         subjects: set[str] = set()
         answers: list[Answer] = []
-        for batch in self._read("reading the input topics", list(topics.inputs)):
-            pipe = self.redis.pipeline(transaction=False)
-            for message in batch:
-                read += 1
-                incoming = Incoming(
-                    str(message.topic()), int(message.partition() or 0), int(message.offset() or 0),
-                    message.key(), message.value(),
-                )  # fmt: skip
-                if (incoming.topic, incoming.partition, incoming.offset) in refused_offsets:
-                    refused += 1
-                    continue
-                outcome = accept(incoming, topics, departments, now)
-                if isinstance(outcome, Rejected):
-                    refused += 1  # already dead-lettered when the workers met it
-                elif outcome.fact is None:
-                    answers += _answer(outcome)
-                else:
-                    pipe.hsetnx(
-                        self.keys.events(outcome.subject_id), outcome.event_id, outcome.value
-                    )
-                    if outcome.name in MAY_WAIT:  # the derivation keeps those that do wait
-                        pipe.hsetnx(
-                            self.keys.waiting(outcome.subject_id),
-                            outcome.event_id,
-                            incoming.source(),
-                        )
-                    subjects.add(outcome.subject_id)
-            stored += sum(int(new) for new in pipe.execute())
+        for part_read, part_stored, part_refused, part_subjects, part_answers in results:
+            read, stored, refused = read + part_read, stored + part_stored, refused + part_refused
+            subjects |= part_subjects
+            answers += part_answers
         return read, stored, refused, subjects, answers
+
+    def _in_processes(self, step: Callable[..., T], parts: list[tuple[Any, ...]]) -> list[T]:
+        """``step(*part)`` for each part, each in a process of its own when there are several
+        (what they do is counted on the progress as they go)."""
+        if len(parts) == 1:
+            _Counted.counter = None
+            return [step(*parts[0], progress=self.progress)]
+        context = multiprocessing.get_context("spawn")  # forking a process with threads is unsafe
+        counter = context.Value("q", 0)
+        with ProcessPoolExecutor(
+            len(parts), mp_context=context, initializer=_Counted.share, initargs=(counter,)
+        ) as pool:
+            futures = [pool.submit(step, *part) for part in parts]
+            shown = 0
+            while not all(f.done() for f in futures):
+                time.sleep(0.2)
+                count = int(counter.value)
+                self.progress.advance(count - shown)
+                shown = count
+            self.progress.advance(int(counter.value) - shown)
+            return [f.result() for f in futures]
 
     def _notices(self, subjects: set[str]) -> RestoredNotices:
         topics = self.settings.topics
@@ -271,20 +294,117 @@ class _Rebuild:
             self.progress.advance(len(chunk))
 
     async def _derive(self, subjects: list[str]) -> int:
-        processor = self.platform.processor(_NoDeadLetters())
         self.progress.stage("deriving every subject", len(subjects))
-        queued = 0
-        for chunk in _chunks(subjects, CHUNK):
-            report = await processor.rederive(chunk)
-            queued += sum(report.notices.values())
-            self.progress.advance(len(chunk))
-        return queued
+        parts = [(self.settings, subjects[i :: self.processes]) for i in range(self.processes)]
+        parts = [part for part in parts if part[1]] or [(self.settings, [])]
+        if len(parts) == 1:
+            return await _derive_subjects(*parts[0], progress=self.progress)
+        return sum(await asyncio.to_thread(self._in_processes, _derive_in_process, parts))
 
     async def _mark_overdue(self, now: datetime) -> None:
         departments = self.platform.departments.ids()
         now_ms = int(now.timestamp() * 1000)
         while await self.platform.store.mark_overdue(departments, now_ms):
             pass
+
+
+class _Counted:
+    """What the parts of a step running in other processes have done, in a shared counter."""
+
+    counter: Any = None  # multiprocessing.Value, set in each process of the pool
+
+    @classmethod
+    def share(cls, counter: Any) -> None:
+        cls.counter = counter
+
+    @classmethod
+    def advance(cls, progress: Progress | None, count: int) -> None:
+        if progress is not None:
+            progress.advance(count)
+        if cls.counter is not None:
+            with cls.counter.get_lock():
+                cls.counter.value += count
+
+
+def _split(log: LogRange, parts: int) -> list[LogRange]:
+    """The log's partitions in ``parts`` groups by partition number: a subject's records of
+    every topic, and every copy of one event, fall in one group."""
+    groups = [
+        LogRange(
+            {key: start for key, start in log.starts.items() if key[1] % parts == i},
+            {key: end for key, end in log.ends.items() if key[1] % parts == i},
+        )
+        for i in range(parts)
+    ]
+    return [group for group in groups if group.ends] or [log]
+
+
+def _store_events(
+    settings: Settings,
+    log: LogRange,
+    refused_offsets: set[tuple[str, int, int]],
+    now: datetime,
+    progress: Progress | None = None,
+) -> tuple[int, int, int, set[str], list[Answer]]:
+    """Read ``log``, validate each message as the workers do and store the accepted record
+    events (first copy of an event id wins); feedback answers are returned."""
+    with tuned_for_throughput():
+        platform = build_platform(settings)
+        client = redis.Redis.from_url(settings.redis_dsn)
+        topics, departments, keys = settings.topics, platform.departments, platform.keys
+        read = stored = refused = 0
+        subjects: set[str] = set()
+        answers: list[Answer] = []
+        try:
+            for batch in read_log(settings, sorted({topic for topic, _ in log.ends}), log):
+                pipe = client.pipeline(transaction=False)
+                for message in batch:
+                    read += 1
+                    incoming = Incoming(
+                        str(message.topic()), int(message.partition() or 0),
+                        int(message.offset() or 0), message.key(), message.value(),
+                    )  # fmt: skip
+                    if (incoming.topic, incoming.partition, incoming.offset) in refused_offsets:
+                        refused += 1
+                        continue
+                    outcome = accept(incoming, topics, departments, now)
+                    if isinstance(outcome, Rejected):
+                        refused += 1  # already dead-lettered when the workers met it
+                    elif outcome.fact is None:
+                        answers += _answer(outcome)
+                    else:
+                        sid = outcome.subject_id
+                        pipe.hsetnx(keys.events(sid), outcome.event_id, outcome.value)
+                        if outcome.name in MAY_WAIT:  # the derivation keeps those that wait
+                            pipe.hsetnx(keys.waiting(sid), outcome.event_id, incoming.source())
+                        subjects.add(sid)
+                stored += sum(int(new) for new in pipe.execute())
+                _Counted.advance(progress, len(batch))
+        finally:
+            client.close()
+    return read, stored, refused, subjects, answers
+
+
+async def _derive_subjects(
+    settings: Settings, subjects: list[str], progress: Progress | None = None
+) -> int:
+    """Derive each subject at the clock's now; the number of notices queued."""
+    platform = build_platform(settings)
+    processor = platform.processor(_NoDeadLetters())
+    queued = 0
+    try:
+        for chunk in _chunks(subjects, CHUNK):
+            report = await processor.rederive(chunk)
+            queued += sum(report.notices.values())
+            _Counted.advance(progress, len(chunk))
+    finally:
+        await platform.redis.aclose()
+    return queued
+
+
+def _derive_in_process(settings: Settings, subjects: list[str]) -> int:
+    with tuned_for_throughput():
+        return asyncio.run(_derive_subjects(settings, subjects))
 
 
 class _NoDeadLetters:

@@ -131,7 +131,7 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     assert before["lists"]["BLACK"] == 3  # listed, objected (suspended) and the person
     assert before["notices"] > 20
 
-    report = rebuild(h.settings)
+    report = rebuild(h.settings, processes=2)  # two processes, each some partitions' subjects
     after = digest(h, cli)
     assert after == before
     assert report.queued == 0  # nothing told again

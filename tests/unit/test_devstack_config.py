@@ -142,6 +142,7 @@ def test_redis_command_binds_loopback_with_append_only_file_and_no_snapshots(
         "--appendonly": "yes",
         "--appendfsync": "everysec",
         "--save": "",
+        "--hash-max-listpack-value": "8192",
         "--daemonize": "no",
         "--logfile": str(paths.redis_log),
     }
