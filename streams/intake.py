@@ -51,10 +51,7 @@ class Accepted:
     event: Event
     value: bytes  # the event re-encoded from its validated form: what the store keeps
     fact: Fact | None  # None for feedback
-
-    @property
-    def event_id(self) -> str:
-        return str(self.event.event_id)
+    event_id: str  # the event's id as text, asked for at every step
 
     @property
     def subject_id(self) -> str:
@@ -131,7 +128,7 @@ def _accept(
         value = message.value
     else:
         value = encode(name, valid)
-    return Accepted(message, name, event, value, _fact(name, event, valid))
+    return Accepted(message, name, event, value, _fact(name, event, valid), str(event.event_id))
 
 
 def _rejected(message: Incoming, exc: ContractError, datum: dict[str, Any]) -> Rejected:
