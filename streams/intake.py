@@ -49,7 +49,7 @@ class Accepted:
     message: Incoming
     name: str
     event: Event
-    value: bytes  # the event re-encoded from its validated form: what the store keeps
+    value: bytes  # the event as validated, in the current schema: what the store keeps
     fact: Fact | None  # None for feedback
     event_id: str  # the event's id as text, asked for at every step
 
