@@ -32,6 +32,7 @@ import redis
 from confluent_kafka import KafkaException, Message
 
 from creditflow.admin import admin_client
+from creditflow.departments import load_departments
 from creditflow.errors import CreditflowError
 from creditflow.settings import Settings
 from schemas.codec import decode
@@ -45,6 +46,7 @@ from streams.logread import LogRange, log_range, read_consumer, read_log
 from streams.restore import Answer, RestoredNotices, SentNotice, apply_answers, masks
 from streams.restore import restore_notices as restore
 from streams.snapshot import told_to_json
+from streams.store.keys import Keys
 
 logger = logging.getLogger(__name__)
 
@@ -227,7 +229,6 @@ class _Rebuild:
         """``step(*part)`` for each part, each in a process of its own when there are several
         (what they do is counted on the progress as they go)."""
         if len(parts) == 1:
-            _Counted.counter = None
             return [step(*parts[0], progress=self.progress)]
         context = multiprocessing.get_context("spawn")  # forking a process with threads is unsafe
         counter = context.Value("q", 0)
@@ -349,9 +350,9 @@ def _store_events(
     """Read ``log``, validate each message as the workers do and store the accepted record
     events (first copy of an event id wins); feedback answers are returned."""
     with tuned_for_throughput():
-        platform = build_platform(settings)
+        departments, keys = load_departments(settings.departments_file), Keys(settings.redis_prefix)
         client = redis.Redis.from_url(settings.redis_dsn)
-        topics, departments, keys = settings.topics, platform.departments, platform.keys
+        topics = settings.topics
         read = stored = refused = 0
         subjects: set[str] = set()
         answers: list[Answer] = []
