@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -18,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 METADATA_TIMEOUT = 10.0
 CREATE_TIMEOUT = 30.0
+#: How long to keep asking about a consumer group: a broker that was just formatted creates its
+#: offsets topic on the first group request and answers late meanwhile.
+GROUP_PATIENCE = 120.0
 
 
 def _on_error(error: KafkaError) -> None:
@@ -87,3 +91,20 @@ def _created(topic: str, future: Future[Any]) -> bool:
         raise StackError(f"could not create topic {topic}: {error.str()}") from exc
     logger.info("created topic %s", topic)
     return True
+
+
+def group_members(admin: AdminClient, group: str, patience: float = GROUP_PATIENCE) -> int:
+    """Members of the consumer group ``group`` now (0 if it does not exist). Asked again while
+    the broker does not answer in time, for up to ``patience`` seconds."""
+    deadline = time.monotonic() + patience
+    while True:
+        future = admin.describe_consumer_groups([group])[group]
+        try:
+            return len(future.result(timeout=METADATA_TIMEOUT).members)
+        except KafkaException:
+            return 0  # no such group
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"Kafka did not describe the consumer group {group} in {patience:g} s"
+                ) from None

@@ -29,9 +29,9 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 import redis
-from confluent_kafka import KafkaException, Message
+from confluent_kafka import Message
 
-from creditflow.admin import admin_client
+from creditflow.admin import admin_client, group_members
 from creditflow.departments import load_departments
 from creditflow.errors import CreditflowError
 from creditflow.settings import Settings
@@ -98,12 +98,7 @@ class RebuildReport:
 
 def active_workers(settings: Settings) -> int:
     """Members of the workers' consumer group right now (0 if the group does not exist)."""
-    admin = admin_client(settings)
-    future = admin.describe_consumer_groups([settings.app_id])[settings.app_id]
-    try:
-        return len(future.result(timeout=10).members)
-    except KafkaException:
-        return 0
+    return group_members(admin_client(settings), settings.app_id)
 
 
 def rebuild(

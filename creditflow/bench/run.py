@@ -17,9 +17,8 @@ from typing import Any, TypeVar
 
 import redis
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient
 
-from creditflow.admin import admin_client
+from creditflow.admin import admin_client, group_members
 from creditflow.bench import ceilings, latency, workload
 from creditflow.bench.errors import BenchError
 from creditflow.bench.platform import PlatformRun, PlatformUnderTest
@@ -76,26 +75,6 @@ def run_settings(settings: Settings, workers: int) -> Settings:
 
 Say = Callable[[str], None]
 
-#: How long to keep asking about a consumer group: a broker that was just formatted creates its
-#: offsets topic on the first group request and answers late meanwhile.
-GROUP_PATIENCE = 120.0
-
-
-def _members(admin: AdminClient, group: str) -> int:
-    """Members of ``group`` now (0 if it does not exist)."""
-    deadline = time.monotonic() + GROUP_PATIENCE
-    while True:
-        future = admin.describe_consumer_groups([group])[group]
-        try:
-            return len(future.result(timeout=10).members)
-        except KafkaException:
-            return 0
-        except TimeoutError:
-            if time.monotonic() > deadline:
-                raise BenchError(
-                    f"Kafka did not describe the consumer group {group} in {GROUP_PATIENCE:g} s"
-                ) from None
-
 
 def timed(say: Say, what: str, step: Callable[[], T]) -> T:
     say(f"{what} …")
@@ -122,7 +101,7 @@ class Bench:
         admin = admin_client(self.settings)
         groups = [run_settings(self.settings, n).app_id for n in self.options.workers]
         for group in groups:
-            members = _members(admin, group)
+            members = group_members(admin, group)
             if members:
                 raise BenchError(f"a benchmark is running ({members} workers in {group})")
         for future in admin.delete_consumer_groups(groups, request_timeout=10).values():

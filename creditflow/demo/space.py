@@ -16,7 +16,7 @@ import redis
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from creditflow.admin import admin_client, ensure_topics, partition_counts
+from creditflow.admin import admin_client, ensure_topics, group_members, partition_counts
 from creditflow.demo.errors import DemoError
 from creditflow.departments import DepartmentRegistry
 from creditflow.settings import Settings
@@ -83,14 +83,10 @@ class Space:
             client.close()
 
     def _refuse_if_running(self, admin: AdminClient) -> None:
-        future = admin.describe_consumer_groups([self.group])[self.group]
-        try:
-            members = future.result(timeout=10).members
-        except KafkaException:
-            return  # no such group yet
+        members = group_members(admin, self.group)
         if members:
             raise DemoError(
-                f"a demo is already running in this namespace ({len(members)} workers in the "
+                f"a demo is already running in this namespace ({members} workers in the "
                 f"consumer group {self.group}): stop it, or pick another --namespace"
             )
 
