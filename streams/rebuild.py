@@ -17,17 +17,17 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+import orjson
 import redis
 from confluent_kafka import Message
 
@@ -143,9 +143,7 @@ class _Rebuild:
             refused_offsets = self._dead_lettered()
             read, stored, refused, subjects, answers = self._events(now, refused_offsets)
             taken_in = self.log
-            restored = self._notices(subjects)
-            answered = apply_answers(restored, answers)
-            self._write(restored)
+            restored = self._restore(subjects, answers)
             queued = await self._derive(sorted(subjects))
             # The state holds the input log up to where it was read (streams.recovery).
             await self.platform.store.advance(taken_in.ends if taken_in else {})
@@ -154,7 +152,7 @@ class _Rebuild:
             self.redis.close()
             await self.platform.redis.aclose()
         return RebuildReport(
-            read, stored, refused, len(subjects), restored.count, len(answered),
+            read, stored, refused, len(subjects), restored.count, restored.answered,
             len(restored.unmatched), queued, time.monotonic() - began,
         )  # fmt: skip
 
@@ -240,54 +238,45 @@ class _Rebuild:
             self.progress.advance(int(counter.value) - shown)
             return [f.result() for f in futures]
 
-    def _notices(self, subjects: set[str]) -> RestoredNotices:
+    def _restore(self, subjects: set[str], answers: list[Answer]) -> _Restored:
+        """What departments were told, from the notice topics, in one process a core.
+
+        A notice's topic is its department's and its key the subject id that department was
+        shown, so every notice of one (subject, measure, department) is in one partition: each
+        part restores its own pairs completely. A subject's pairs may fall in several parts (one
+        department is shown its id masked, another in full); their told maps are joined here."""
         topics = self.settings.topics
         names = [topics.notice(d) for d in self.platform.departments.ids()]
-        sent = []
-        for batch in self._read("reading the notices", names):
-            for message in batch:
-                try:
-                    name, datum = decode(message.value() or b"")
-                except ContractError as exc:
-                    logger.warning("unreadable notice on %s: %s", message.topic(), exc)
-                    continue
-                if name == "MeasureNotified":
-                    sent.append(
-                        (SentNotice.from_datum(datum), datum["occurred_at"], datum["feedback_due"])
-                    )
+        consumer = read_consumer(self.settings)
+        try:
+            log = log_range(consumer, names)
+        finally:
+            consumer.close()
+        self.progress.stage("restoring notices and what departments were told", log.total)
         # Every subject, not only residents: a resident id published under another kind is
         # masked as well (schemas.identifiers.is_personal).
         residents = masks(subjects)
-        restored = restore(sent, residents)
-        if restored.unmatched:
+        parts = [(self.settings, part, residents, answers) for part in _split(log, self.processes)]
+        total = _Restored()
+        told: dict[str, list[bytes]] = {}
+        for restored, part_told in self._in_processes(_restore_part, parts):
+            total.count += restored.count
+            total.answered += restored.answered
+            total.unmatched += restored.unmatched
+            for sid, told_json in part_told.items():
+                told.setdefault(sid, []).append(told_json)
+        if total.unmatched:
             logger.warning(
                 "%d notices name no subject of the input log (first: %s)",
-                len(restored.unmatched),
-                restored.unmatched[0],
+                len(total.unmatched),
+                total.unmatched[0],
             )
-        return restored
-
-    def _write(self, restored: RestoredNotices) -> None:
-        subjects = sorted(restored.records)
-        self.progress.stage("restoring notices and what departments were told", len(subjects))
-        k = self.keys
-        for chunk in _chunks(subjects, CHUNK):
+        for chunk in _chunks(sorted(told), CHUNK):
             pipe = self.redis.pipeline(transaction=False)
             for sid in chunk:
-                records = restored.records[sid]
-                pipe.hset(k.notices(sid), mapping={nid: _json(r) for nid, r in records.items()})
-                pipe.hset(k.notice_subjects, mapping=dict.fromkeys(records, sid))
-                for nid, r in records.items():
-                    answered = r["status"] == "answered"
-                    index = k.department_notices(
-                        "answered" if answered else "pending", r["department"]
-                    )
-                    pipe.zadd(index, {f"{sid}|{nid}": r["answered"] if answered else r["due"]})
-                told = restored.told.get(sid)
-                if told:
-                    pipe.hset(k.state(sid), "told", told_to_json(told))
+                pipe.hset(self.keys.state(sid), "told", _joined(told[sid]))
             pipe.execute()
-            self.progress.advance(len(chunk))
+        return total
 
     async def _derive(self, subjects: list[str]) -> int:
         self.progress.stage("deriving every subject", len(subjects))
@@ -354,6 +343,7 @@ def _store_events(
         try:
             for batch in read_log(settings, sorted({topic for topic, _ in log.ends}), log):
                 pipe = client.pipeline(transaction=False)
+                is_event: list[bool] = []  # which commands store an event (not where it waits)
                 for message in batch:
                     read += 1
                     incoming = Incoming(
@@ -371,14 +361,97 @@ def _store_events(
                     else:
                         sid = outcome.subject_id
                         pipe.hsetnx(keys.events(sid), outcome.event_id, outcome.value)
+                        is_event.append(True)
                         if outcome.name in MAY_WAIT:  # the derivation keeps those that wait
                             pipe.hsetnx(keys.waiting(sid), outcome.event_id, incoming.source())
+                            is_event.append(False)
                         subjects.add(sid)
-                stored += sum(int(new) for new in pipe.execute())
+                replies = pipe.execute()
+                stored += sum(
+                    int(new) for new, event in zip(replies, is_event, strict=True) if event
+                )
                 _Counted.advance(progress, len(batch))
         finally:
             client.close()
     return read, stored, refused, subjects, answers
+
+
+@dataclass
+class _Restored:
+    count: int = 0  # notices restored
+    answered: int = 0  # of which found answered
+    unmatched: list[str] = field(default_factory=list)  # notice ids no subject explains
+
+
+def _restore_part(
+    settings: Settings,
+    log: LogRange,
+    residents: dict[str, list[str]],
+    answers: list[Answer],
+    progress: Progress | None = None,
+) -> tuple[_Restored, dict[str, bytes]]:
+    """Restore the notices of ``log``: their records and indexes are written; what each subject's
+    departments were told (JSON) is returned, to be joined with the other parts'."""
+    with tuned_for_throughput():
+        keys = Keys(settings.redis_prefix)
+        sent = []
+        for batch in read_log(settings, sorted({topic for topic, _ in log.ends}), log):
+            for message in batch:
+                try:
+                    name, datum = decode(message.value() or b"")
+                except ContractError as exc:
+                    logger.warning("unreadable notice on %s: %s", message.topic(), exc)
+                    continue
+                if name == "MeasureNotified":
+                    sent.append(
+                        (SentNotice.from_datum(datum), datum["occurred_at"], datum["feedback_due"])
+                    )
+            _Counted.advance(progress, len(batch))
+        restored = restore(sent, residents)
+        answered = apply_answers(restored, answers)
+        client = redis.Redis.from_url(settings.redis_dsn)
+        try:
+            _write_notices(client, keys, restored)
+        finally:
+            client.close()
+    told = {sid: told_to_json(pairs) for sid, pairs in restored.told.items() if pairs}
+    return _Restored(restored.count, len(answered), restored.unmatched), told
+
+
+def _write_notices(client: redis.Redis, keys: Keys, restored: RestoredNotices) -> None:
+    """Each subject's notice records, and the indexes across subjects, a chunk at a time."""
+    for chunk in _chunks(sorted(restored.records), CHUNK):
+        # One command a subject for its hash; the indexes across subjects once a chunk (a ZADD
+        # a department and status, one HSET of notice → subject).
+        pipe = client.pipeline(transaction=False)
+        subject_of: dict[Any, str] = {}  # notice id → subject
+        indexes: dict[str, dict[str, int]] = {}
+        for sid in chunk:
+            records = restored.records[sid]
+            pipe.hset(
+                keys.notices(sid), mapping={nid: orjson.dumps(r) for nid, r in records.items()}
+            )
+            subject_of.update(dict.fromkeys(records, sid))
+            for nid, r in records.items():
+                answered = r["status"] == "answered"
+                index = keys.department_notices(
+                    "answered" if answered else "pending", r["department"]
+                )
+                indexes.setdefault(index, {})[f"{sid}|{nid}"] = (
+                    r["answered"] if answered else r["due"]
+                )
+        if subject_of:
+            pipe.hset(keys.notice_subjects, mapping=subject_of)
+        for index, members in indexes.items():
+            pipe.zadd(index, members)
+        pipe.execute()
+
+
+def _joined(told_maps: list[bytes]) -> bytes:
+    """One told map (a JSON list of pairs) from the parts' maps, whose pairs are disjoint."""
+    if len(told_maps) == 1:
+        return told_maps[0]
+    return orjson.dumps([pair for told in told_maps for pair in orjson.loads(told)])
 
 
 async def _derive_subjects(
@@ -425,7 +498,3 @@ def _answer(accepted: Accepted) -> list[Answer]:
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

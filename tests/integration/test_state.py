@@ -106,6 +106,16 @@ def publish_workload(h: Harness) -> dict[str, Any]:
     return {"answered": answered, "person": f.PERSON}
 
 
+def told_pairs(h: Harness, subject: str) -> list[tuple[str, str, str, int]]:
+    """What departments were told about ``subject``: (measure, department, status, sequence)."""
+    raw = h.redis.hget(f"{h.settings.redis_prefix}{{{subject}}}:state", "told")
+    pairs = [
+        (p["measure"]["measure_id"], p["measure"]["department_id"], p["status"], p["seq"])
+        for p in json.loads(raw or b"[]")
+    ]
+    return sorted(pairs)
+
+
 def digest(h: Harness, cli: RunCli) -> dict[str, Any]:
     result = cli("state", "digest", "--json", env=h.env)
     assert result.returncode == 0, result.stderr
@@ -131,15 +141,24 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     assert before["lists"]["BLACK"] == 3  # listed, objected (suspended) and the person
     assert before["notices"] > 20
 
+    prefix = h.settings.redis_prefix
+    events_hashes = list(h.redis.scan_iter(f"{prefix}{{*}}:events"))
+    stored = sum(h.redis.hlen(key) for key in events_hashes)
+    # The person's pairs are shown masked to some departments and in full to others: their
+    # notices sit on partitions of two keys, which two processes may restore apart.
+    told_before = told_pairs(h, f.PERSON)
+    assert len(told_before) >= 2
+
     report = rebuild(h.settings, processes=2)  # two processes, each some partitions' subjects
     after = digest(h, cli)
     assert after == before
+    assert report.stored == stored  # the events stored, not where some of them wait
+    assert told_pairs(h, f.PERSON) == told_before
     assert report.queued == 0  # nothing told again
     assert report.unmatched == 0
     assert report.answered == len(workload["answered"])
     assert report.refused == 2  # the broken message and the early removal
 
-    prefix = h.settings.redis_prefix
     person_notice = workload["answered"][2]
     record = json.loads(h.redis.hget(f"{prefix}{{{f.PERSON}}}:notices", person_notice))
     assert (record["status"], record["feedback"]) == ("answered", "EXECUTED")

@@ -1,10 +1,13 @@
 """How a rebuild shares the log among its processes: by partition number, so that each subject's
-records of every topic, and every copy of one event, are read by one process."""
+records of every topic, and every copy of one event, are read by one process; and how the told
+maps its parts restored are joined."""
 
 from __future__ import annotations
 
+import orjson
+
 from streams.logread import LogRange
-from streams.rebuild import _split
+from streams.rebuild import _joined, _split
 
 TOPICS = ("credit.permit.v1", "credit.penalty.v1", "credit.repair.v1")
 
@@ -33,3 +36,17 @@ def test_no_empty_part_when_there_are_more_processes_than_partitions() -> None:
     assert len(parts) == 2
     assert all(part.ends for part in parts)
     assert _split(LogRange({}, {}), 2) == [LogRange({}, {})]
+
+
+def test_told_maps_restored_apart_are_joined_pair_by_pair() -> None:
+    masked = orjson.dumps([{"status": "ACTIVE", "seq": 1, "measure": {"measure_id": "B01"}}])
+    full = orjson.dumps(
+        [
+            {"status": "LIFTED", "seq": 2, "measure": {"measure_id": "B07"}},
+            {"status": "ACTIVE", "seq": 1, "measure": {"measure_id": "R02"}},
+        ]
+    )
+    assert _joined([full]) == full  # one part: as it was written
+    joined = orjson.loads(_joined([masked, full]))
+    assert [p["measure"]["measure_id"] for p in joined] == ["B01", "B07", "R02"]
+    assert joined[1] == {"status": "LIFTED", "seq": 2, "measure": {"measure_id": "B07"}}
