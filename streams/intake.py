@@ -124,11 +124,21 @@ def _accept(
     valid = model_to_datum(event)
     # What the store keeps is the event as validated. When that is what was read, in the
     # current schema, the bytes as they came are those bytes: they are not encoded again.
-    if valid == datum and written_current(message.value, name):
+    if (valid == datum or _same_datum(valid, datum)) and written_current(message.value, name):
         value = message.value
     else:
         value = encode(name, valid)
     return Accepted(message, name, event, value, _fact(name, event, valid), str(event.event_id))
+
+
+def _same_datum(valid: Any, read: Any) -> bool:
+    """Whether the validated form and the datum read are the same Avro value: an array is one
+    whether it is held as a tuple (the models' sequences) or as a list (what fastavro reads)."""
+    if isinstance(valid, tuple | list) and isinstance(read, tuple | list):
+        return len(valid) == len(read) and all(map(_same_datum, valid, read))
+    if isinstance(valid, dict) and isinstance(read, dict):
+        return valid.keys() == read.keys() and all(_same_datum(valid[k], read[k]) for k in valid)
+    return bool(valid == read)
 
 
 def _rejected(message: Incoming, exc: ContractError, datum: dict[str, Any]) -> Rejected:

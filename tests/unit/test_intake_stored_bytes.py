@@ -12,7 +12,7 @@ from creditflow.departments import load_departments
 from creditflow.topics import TopicNames
 from schemas.codec import decode, encode, encode_model, model_to_datum
 from schemas.registry import default_registry
-from streams.intake import Accepted, Incoming, accept
+from streams.intake import Accepted, Incoming, _same_datum, accept
 from tests.factories import COMPANY, WHEN, penalty, permit
 
 TOPICS = TopicNames()
@@ -52,3 +52,20 @@ def test_an_event_written_with_an_earlier_schema_is_stored_in_the_current_one() 
     accepted = _accepted("penalty", value)
     assert accepted.value[:10] == registry.current["PenaltyImposed"].header
     assert accepted.value == encode_model(accepted.event)
+
+
+def test_an_event_with_an_array_is_kept_as_it_came() -> None:
+    # The model holds its categories as a tuple, fastavro reads a list: the same Avro array.
+    value = encode_model(penalty(categories=["WARNING", "FINE"]))
+    accepted = _accepted("penalty", value)
+    assert isinstance(accepted.event.categories, tuple)
+    assert accepted.value is value
+
+
+def test_arrays_are_the_same_value_as_tuples_or_lists_and_nothing_else_is() -> None:
+    assert _same_datum({"a": ("X", "Y"), "b": 1}, {"a": ["X", "Y"], "b": 1})
+    assert _same_datum({"r": ({"n": ("1",)},)}, {"r": [{"n": ["1"]}]})
+    assert not _same_datum({"a": ("X", "Y")}, {"a": ["Y", "X"]})  # order is the value's
+    assert not _same_datum({"a": ("X",)}, {"a": ["X", "X"]})
+    assert not _same_datum({"a": ("X",)}, {"a": ["X"], "b": None})  # another field
+    assert not _same_datum({"a": " X"}, {"a": "X"})
