@@ -14,7 +14,7 @@ from creditflow.settings import Settings
 from producers.publisher import producer_config
 from streams.clock import Clock, RedisClock, SystemClock
 from streams.policy import Policy, load_policy
-from streams.processor import DeadLetterSink, Processor
+from streams.processor import DeadLetterSink, FactCache, Processor
 from streams.relay import OutboxRelay
 from streams.store.client import async_redis
 from streams.store.keys import Keys
@@ -31,7 +31,9 @@ class Platform:
     store: Store
     clock: Clock
 
-    def processor(self, dead_letters: DeadLetterSink) -> Processor:
+    def processor(
+        self, dead_letters: DeadLetterSink, facts: FactCache | None = None
+    ) -> Processor:
         return Processor(
             store=self.store,
             policy=self.policy,
@@ -41,6 +43,7 @@ class Platform:
             dead_letters=dead_letters,
             worker_id=self.settings.worker_name,
             seal_key=deadletterkeys.public_key(self.settings),
+            facts=FactCache() if facts is None else facts,
         )
 
     def relay(self) -> OutboxRelay:

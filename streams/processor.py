@@ -105,7 +105,8 @@ class Processor:
     worker_id: str
     #: Operators' public key: dead letters of natural persons are sealed to it (None: not sealed).
     seal_key: str | None = None
-    _facts: FactCache = field(default_factory=FactCache)
+    #: Facts of stored events already decoded (a rebuild hands over those it has read).
+    facts: FactCache = field(default_factory=FactCache)
 
     async def handle(self, messages: Sequence[Incoming]) -> BatchReport:
         report = BatchReport()
@@ -162,7 +163,7 @@ class Processor:
                     plan.count(report, now)
                     for accepted in plan.applied:
                         if accepted.fact is not None:
-                            self._facts.put(accepted.event_id, accepted.fact)
+                            self.facts.put(accepted.event_id, accepted.fact)
                     rejected += plan.rejected
             pending = {sid: pending[sid] for sid in conflicted}
             if not pending:
@@ -181,7 +182,7 @@ class Processor:
                 plan.duplicates.append(accepted)
             else:
                 new[accepted.event_id] = accepted
-        facts = [self._facts.get(event_id, value) for event_id, value in stored.events.items()]
+        facts = [self.facts.get(event_id, value) for event_id, value in stored.events.items()]
         change = plan_change(
             stored.subject_id,
             facts,

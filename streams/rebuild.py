@@ -43,8 +43,10 @@ from streams.collector import tuned_for_throughput
 from streams.intake import Accepted, Incoming, Rejected, accept
 from streams.keyspace import delete_keys
 from streams.logread import LogRange, log_range, read_consumer, read_log
+from streams.processor import FactCache
 from streams.restore import Answer, RestoredNotices, SentNotice, apply_answers, masks
 from streams.restore import restore_notices as restore
+from streams.rules.facts import Fact
 from streams.snapshot import told_to_json
 from streams.store.keys import Keys
 
@@ -53,6 +55,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CHUNK = 500  # subjects per derivation round trip, keys per pipeline
+#: Facts a process keeps from reading the input to deriving its subjects (about 1 KB each);
+#: beyond that the least recently used are decoded again from Redis.
+FACTS_KEPT = 1_000_000
 #: Events that can wait for the record they name (a repair, an objection before its penalty).
 MAY_WAIT = frozenset(
     {"CreditRepairDecided", "ObjectionFiled", "ObjectionUpheld", "ObjectionCorrected",
@@ -134,21 +139,42 @@ class _Rebuild:
         self.keys = self.platform.keys
         self.redis = redis.Redis.from_url(settings.redis_dsn)
         self.log: LogRange | None = None  # the range of the last read
+        # One process a part, kept for the whole rebuild: the process that read a part's input
+        # derives its subjects with the facts it kept (none with a single process: it is this).
+        self.pools: list[ProcessPoolExecutor] = []
+        self.counter: Any = None
+
+    def _start_processes(self) -> None:
+        if self.processes == 1:
+            return
+        context = multiprocessing.get_context("spawn")  # forking a process with threads is unsafe
+        self.counter = context.Value("q", 0)
+        self.pools = [
+            ProcessPoolExecutor(
+                1, mp_context=context, initializer=_Counted.share, initargs=(self.counter,)
+            )
+            for _ in range(self.processes)
+        ]
 
     async def run(self) -> RebuildReport:
         began = time.monotonic()
         try:
+            self._start_processes()
             now = await self.platform.clock.now()
             self._delete()
             refused_offsets = self._dead_lettered()
-            read, stored, refused, subjects, answers = self._events(now, refused_offsets)
+            read, stored, refused, by_part, answers = self._events(now, refused_offsets)
+            subjects = {sid for part in by_part for sid in part}
             taken_in = self.log
             restored = self._restore(subjects, answers)
-            queued = await self._derive(sorted(subjects))
+            queued = await self._derive(by_part)
             # The state holds the input log up to where it was read (streams.recovery).
             await self.platform.store.advance(taken_in.ends if taken_in else {})
             await self._mark_overdue(now)
         finally:
+            for pool in self.pools:
+                pool.shutdown(cancel_futures=True)
+            _Kept.facts = None
             self.redis.close()
             await self.platform.redis.aclose()
         return RebuildReport(
@@ -196,7 +222,7 @@ class _Rebuild:
 
     def _events(
         self, now: datetime, refused_offsets: set[tuple[str, int, int]]
-    ) -> tuple[int, int, int, set[str], list[Answer]]:
+    ) -> tuple[int, int, int, list[list[str]], list[Answer]]:
         topics = list(self.settings.topics.inputs)
         consumer = read_consumer(self.settings)
         try:
@@ -210,33 +236,30 @@ class _Rebuild:
         ]
         results = self._in_processes(_store_events, parts)
         read = stored = refused = 0
-        subjects: set[str] = set()
+        seen: set[str] = set()
+        by_part: list[list[str]] = []  # each subject once, in the part that read it
         answers: list[Answer] = []
         for part_read, part_stored, part_refused, part_subjects, part_answers in results:
             read, stored, refused = read + part_read, stored + part_stored, refused + part_refused
-            subjects |= part_subjects
+            by_part.append(sorted(part_subjects - seen))
+            seen |= part_subjects
             answers += part_answers
-        return read, stored, refused, subjects, answers
+        return read, stored, refused, by_part, answers
 
     def _in_processes(self, step: Callable[..., T], parts: list[tuple[Any, ...]]) -> list[T]:
-        """``step(*part)`` for each part, each in a process of its own when there are several
-        (what they do is counted on the progress as they go)."""
-        if len(parts) == 1:
-            return [step(*parts[0], progress=self.progress)]
-        context = multiprocessing.get_context("spawn")  # forking a process with threads is unsafe
-        counter = context.Value("q", 0)
-        with ProcessPoolExecutor(
-            len(parts), mp_context=context, initializer=_Counted.share, initargs=(counter,)
-        ) as pool:
-            futures = [pool.submit(step, *part) for part in parts]
-            shown = 0
-            while not all(f.done() for f in futures):
-                time.sleep(0.2)
-                count = int(counter.value)
-                self.progress.advance(count - shown)
-                shown = count
-            self.progress.advance(int(counter.value) - shown)
-            return [f.result() for f in futures]
+        """``step(*parts[i])`` in the process of part ``i`` (in this one when there is a single
+        process), what they do counted on the progress as they go."""
+        if not self.pools:
+            return [step(*part, progress=self.progress) for part in parts]
+        futures = [pool.submit(step, *part) for pool, part in zip(self.pools, parts, strict=False)]
+        shown = int(self.counter.value)  # the counter goes on from step to step
+        while not all(f.done() for f in futures):
+            time.sleep(0.2)
+            count = int(self.counter.value)
+            self.progress.advance(count - shown)
+            shown = count
+        self.progress.advance(int(self.counter.value) - shown)
+        return [f.result() for f in futures]
 
     def _restore(self, subjects: set[str], answers: list[Answer]) -> _Restored:
         """What departments were told, from the notice topics, in one process a core.
@@ -278,12 +301,11 @@ class _Rebuild:
             pipe.execute()
         return total
 
-    async def _derive(self, subjects: list[str]) -> int:
-        self.progress.stage("deriving every subject", len(subjects))
-        parts = [(self.settings, subjects[i :: self.processes]) for i in range(self.processes)]
-        parts = [part for part in parts if part[1]] or [(self.settings, [])]
-        if len(parts) == 1:
-            return await _derive_subjects(*parts[0], progress=self.progress)
+    async def _derive(self, by_part: list[list[str]]) -> int:
+        self.progress.stage("deriving every subject", sum(len(part) for part in by_part))
+        parts = [(self.settings, subjects) for subjects in by_part]
+        if not self.pools:
+            return sum([await _derive_subjects(*part, progress=self.progress) for part in parts])
         return sum(await asyncio.to_thread(self._in_processes, _derive_in_process, parts))
 
     async def _mark_overdue(self, now: datetime) -> None:
@@ -291,6 +313,13 @@ class _Rebuild:
         now_ms = int(now.timestamp() * 1000)
         while await self.platform.store.mark_overdue(departments, now_ms):
             pass
+
+
+class _Kept:
+    """What a process keeps from one step of a rebuild to the next: the facts of the events it
+    stored, for deriving their subjects without decoding them again."""
+
+    facts: FactCache | None = None
 
 
 class _Counted:
@@ -335,6 +364,9 @@ def _store_events(
     events (first copy of an event id wins); feedback answers are returned."""
     with tuned_for_throughput():
         departments, keys = load_departments(settings.departments_file), Keys(settings.redis_prefix)
+        if _Kept.facts is None:
+            _Kept.facts = FactCache(FACTS_KEPT)
+        kept = _Kept.facts
         client = redis.Redis.from_url(settings.redis_dsn)
         topics = settings.topics
         read = stored = refused = 0
@@ -343,7 +375,7 @@ def _store_events(
         try:
             for batch in read_log(settings, sorted({topic for topic, _ in log.ends}), log):
                 pipe = client.pipeline(transaction=False)
-                is_event: list[bool] = []  # which commands store an event (not where it waits)
+                facts: list[tuple[str, Fact] | None] = []  # a command's event, if it stores one
                 for message in batch:
                     read += 1
                     incoming = Incoming(
@@ -361,15 +393,15 @@ def _store_events(
                     else:
                         sid = outcome.subject_id
                         pipe.hsetnx(keys.events(sid), outcome.event_id, outcome.value)
-                        is_event.append(True)
+                        facts.append((outcome.event_id, outcome.fact))
                         if outcome.name in MAY_WAIT:  # the derivation keeps those that wait
                             pipe.hsetnx(keys.waiting(sid), outcome.event_id, incoming.source())
-                            is_event.append(False)
+                            facts.append(None)
                         subjects.add(sid)
-                replies = pipe.execute()
-                stored += sum(
-                    int(new) for new, event in zip(replies, is_event, strict=True) if event
-                )
+                for new, fact in zip(pipe.execute(), facts, strict=True):
+                    if new and fact is not None:  # the copy stored is the one kept
+                        stored += 1
+                        kept.put(*fact)
                 _Counted.advance(progress, len(batch))
         finally:
             client.close()
@@ -459,7 +491,7 @@ async def _derive_subjects(
 ) -> int:
     """Derive each subject at the clock's now; the number of notices queued."""
     platform = build_platform(settings)
-    processor = platform.processor(_NoDeadLetters())
+    processor = platform.processor(_NoDeadLetters(), _Kept.facts)
     queued = 0
     try:
         for chunk in _chunks(subjects, CHUNK):
