@@ -55,8 +55,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CHUNK = 500  # subjects per derivation round trip, keys per pipeline
-#: Facts a process keeps from reading the input to deriving its subjects (about 1 KB each);
-#: beyond that the least recently used are decoded again from Redis.
+#: Facts the rebuild's processes keep between them from reading the input to deriving its
+#: subjects (some 2 KB each in memory): beyond that the least recently used are decoded again.
 FACTS_KEPT = 1_000_000
 #: Events that can wait for the record they name (a repair, an objection before its penalty).
 MAY_WAIT = frozenset(
@@ -230,9 +230,11 @@ class _Rebuild:
         finally:
             consumer.close()
         self.progress.stage("reading the input topics", log.total)
+        split = _split(log, self.processes)
+        kept = FACTS_KEPT // len(split)
         parts = [
-            (self.settings, part, {o for o in refused_offsets if o[:2] in part.ends}, now)
-            for part in _split(log, self.processes)
+            (self.settings, part, {o for o in refused_offsets if o[:2] in part.ends}, now, kept)
+            for part in split
         ]
         results = self._in_processes(_store_events, parts)
         read = stored = refused = 0
@@ -358,14 +360,17 @@ def _store_events(
     log: LogRange,
     refused_offsets: set[tuple[str, int, int]],
     now: datetime,
+    kept_facts: int,
+    *,
     progress: Progress | None = None,
 ) -> tuple[int, int, int, set[str], list[Answer]]:
     """Read ``log``, validate each message as the workers do and store the accepted record
-    events (first copy of an event id wins); feedback answers are returned."""
+    events (first copy of an event id wins); feedback answers are returned. The facts of up to
+    ``kept_facts`` events stored are kept in this process for deriving their subjects."""
     with tuned_for_throughput():
         departments, keys = load_departments(settings.departments_file), Keys(settings.redis_prefix)
         if _Kept.facts is None:
-            _Kept.facts = FactCache(FACTS_KEPT)
+            _Kept.facts = FactCache(kept_facts)
         kept = _Kept.facts
         client = redis.Redis.from_url(settings.redis_dsn)
         topics = settings.topics

@@ -171,3 +171,8 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     assert again.returncode == 0, again.stderr
     assert "notices restored" in again.stdout
     assert digest(h, cli) == before
+
+    alone = rebuild(h.settings, processes=1)  # every step in this process
+    assert digest(h, cli) == before
+    assert (alone.stored, alone.queued, alone.answered) == (stored, 0, report.answered)
+    assert told_pairs(h, f.PERSON) == told_before
