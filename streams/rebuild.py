@@ -12,6 +12,10 @@
 4. Replay the accepted feedback onto the notice records (no relay is queued again).
 5. Derive every subject once at the clock's now (``Processor.rederive``): with the told map back,
    it queues no notice that was sent already; it sets the due times the workers' timers follow.
+
+Steps 2 to 5 run in one process a core, each process given the partitions of some partition
+numbers: a subject's records of every topic share one, so the process that stored a subject's
+events derives it, with the facts it kept from reading them (not decoded again from Redis).
 """
 
 from __future__ import annotations
