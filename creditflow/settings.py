@@ -75,7 +75,12 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, description="Worker's HTTP port (API, /metrics)")
     web_bind: str = Field(default="127.0.0.1", description="Worker's HTTP bind address")
     batch_size: int = Field(default=500, ge=1, description="Events per processing batch")
-    batch_within: float = Field(default=0.2, gt=0, description="Seconds to wait to fill a batch")
+    batch_within: float = Field(
+        default=0.05,
+        gt=0,
+        description="Seconds to wait to fill a batch (a backlog fills it at once: this only "
+        "delays events that come one by one)",
+    )
     order_idle: float = Field(
         default=10.0,
         ge=0,

@@ -41,9 +41,8 @@ class Space:
                 "redis_prefix": f"{name}:",
                 "app_id": f"creditflow-{name}",
                 "clock": "redis",
-                # Compressed time: due subjects are looked at often, batches close quickly.
+                # Compressed time: due subjects are looked at often.
                 "due_interval": 0.25,
-                "batch_within": 0.1,
                 "session_timeout": 10.0,
             }
         )
