@@ -31,9 +31,7 @@ class Platform:
     store: Store
     clock: Clock
 
-    def processor(
-        self, dead_letters: DeadLetterSink, facts: FactCache | None = None
-    ) -> Processor:
+    def processor(self, dead_letters: DeadLetterSink, facts: FactCache | None = None) -> Processor:
         return Processor(
             store=self.store,
             policy=self.policy,

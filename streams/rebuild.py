@@ -257,6 +257,8 @@ class _Rebuild:
         process), what they do counted on the progress as they go."""
         if not self.pools:
             return [step(*part, progress=self.progress) for part in parts]
+        if len(parts) > len(self.pools):  # parts come from _split: at most one a process
+            raise RebuildError(f"{len(parts)} parts for {len(self.pools)} processes")
         futures = [pool.submit(step, *part) for pool, part in zip(self.pools, parts, strict=False)]
         shown = int(self.counter.value)  # the counter goes on from step to step
         while not all(f.done() for f in futures):
