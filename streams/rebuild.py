@@ -191,13 +191,16 @@ class _Rebuild:
         # The Redis clock is kept: it is the time of the tests and the demo, not derived state.
         self.progress.advance(delete_keys(self.redis, self.keys.prefix, keep={self.keys.clock}))
 
-    def _read(self, name: str, topics: list[str]) -> Iterator[list[Message]]:
+    def _range(self, topics: list[str]) -> LogRange:
+        """The topics' partitions from their first offsets to their ends now."""
         consumer = read_consumer(self.settings)
         try:
-            log = log_range(consumer, topics)
+            return log_range(consumer, topics)
         finally:
             consumer.close()
-        self.log = log
+
+    def _read(self, name: str, topics: list[str]) -> Iterator[list[Message]]:
+        self.log = log = self._range(topics)
         self.progress.stage(name, log.total)
         for batch in read_log(self.settings, topics, log):
             yield batch
@@ -227,12 +230,7 @@ class _Rebuild:
     def _events(
         self, now: datetime, refused_offsets: set[tuple[str, int, int]]
     ) -> tuple[int, int, int, list[list[str]], list[Answer]]:
-        topics = list(self.settings.topics.inputs)
-        consumer = read_consumer(self.settings)
-        try:
-            self.log = log = log_range(consumer, topics)
-        finally:
-            consumer.close()
+        self.log = log = self._range(list(self.settings.topics.inputs))
         self.progress.stage("reading the input topics", log.total)
         split = _split(log, self.processes)
         kept = FACTS_KEPT // len(split)
@@ -278,11 +276,7 @@ class _Rebuild:
         department is shown its id masked, another in full); their told maps are joined here."""
         topics = self.settings.topics
         names = [topics.notice(d) for d in self.platform.departments.ids()]
-        consumer = read_consumer(self.settings)
-        try:
-            log = log_range(consumer, names)
-        finally:
-            consumer.close()
+        log = self._range(names)
         self.progress.stage("restoring notices and what departments were told", log.total)
         # Every subject, not only residents: a resident id published under another kind is
         # masked as well (schemas.identifiers.is_personal).
