@@ -41,6 +41,7 @@ from streams.snapshot import (
     told_to_json,
 )
 from streams.store.keys import LISTS
+from streams.store.packing import is_packed, pack, unpack
 from streams.store.store import FeedbackChange, Store, SubjectChange, SubjectRecord
 
 logger = logging.getLogger(__name__)
@@ -183,10 +184,11 @@ class Processor:
             else:
                 new[accepted.event_id] = accepted
         facts = [self.facts.get(event_id, value) for event_id, value in stored.events.items()]
+        stored_told = unpack(stored.told) if stored.told else None
         change = plan_change(
             stored.subject_id,
             facts,
-            told_from_json(stored.told),
+            told_from_json(stored_told),
             [a.fact for a in new.values() if a.fact is not None],
             policy=self.policy,
             now=now,
@@ -226,12 +228,18 @@ class Processor:
             for intent in change.intents
         ]
         snapshot = state_to_dict(stored.subject_id, state, now)
+        told_json = told_to_json(told)
         plan.change = SubjectChange(
             subject_id=stored.subject_id,
             expected_version=stored.version,
             new_events={eid: a.value for eid, a in new.items()},
-            snapshot=_json(snapshot),
-            told=told_to_json(told),
+            snapshot=pack(_json(snapshot)),
+            # Most changes tell no department anything new: the stored bytes are kept as they are.
+            told=(
+                stored.told
+                if stored.told and is_packed(stored.told) and told_json == stored_told
+                else pack(told_json)
+            ),
             kind=state.subject_kind,
             name=state.subject_name,
             next_ms=next_change_ms(state),

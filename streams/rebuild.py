@@ -53,6 +53,7 @@ from streams.restore import restore_notices as restore
 from streams.rules.facts import Fact
 from streams.snapshot import told_to_json
 from streams.store.keys import Keys
+from streams.store.packing import pack
 
 logger = logging.getLogger(__name__)
 
@@ -299,7 +300,7 @@ class _Rebuild:
         for chunk in _chunks(sorted(told), CHUNK):
             pipe = self.redis.pipeline(transaction=False)
             for sid in chunk:
-                pipe.hset(self.keys.state(sid), "told", _joined(told[sid]))
+                pipe.hset(self.keys.state(sid), "told", pack(_joined(told[sid])))
             pipe.execute()
         return total
 

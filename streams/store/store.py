@@ -32,7 +32,7 @@ class SubjectRecord:
     subject_id: str
     version: int
     events: dict[str, bytes]
-    told: bytes | None
+    told: bytes | None  # as stored (streams.store.packing)
     waiting: dict[str, bytes] = field(default_factory=dict)  # event id → source (JSON)
 
 
@@ -54,8 +54,8 @@ class SubjectChange:
     subject_id: str
     expected_version: int
     new_events: dict[str, bytes]
-    snapshot: bytes  # JSON
-    told: bytes  # JSON
+    snapshot: bytes  # JSON, packed (streams.store.packing)
+    told: bytes  # JSON, packed
     kind: str
     name: str
     next_ms: int | None

@@ -28,6 +28,7 @@ from creditflow.departments import load_departments
 from creditflow.settings import Settings
 from producers import DepartmentPublisher
 from schemas.catalog import decode_event
+from streams.store.packing import unpack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -211,7 +212,7 @@ class Harness:
     # State.
     def state(self, subject_id: str) -> dict[str, Any]:
         raw = self.redis.hget(f"{self.settings.redis_prefix}{{{subject_id}}}:state", "snapshot")
-        return json.loads(raw) if raw else {}
+        return json.loads(unpack(raw)) if raw else {}
 
     def version(self, subject_id: str) -> int:
         raw = self.redis.hget(f"{self.settings.redis_prefix}{{{subject_id}}}:state", "version")

@@ -7,6 +7,7 @@ import random
 
 from streams.digest import canonical_snapshot, compute_digest
 from streams.keyspace import glob_escape
+from streams.store.packing import pack
 
 
 def snapshot(subject: str, derived_at: str = "2024-03-05T00:00:00Z", **fields: object) -> str:
@@ -47,6 +48,14 @@ def test_the_time_of_derivation_and_the_key_order_of_a_snapshot_do_not_count() -
     later = {**SNAPSHOTS, sid: snapshot(sid, "2030-01-01T00:00:00Z", score=63)}
     assert canonical_snapshot(reordered) == canonical_snapshot(SNAPSHOTS[sid])
     assert compute_digest(later, LISTS, NOTICES) == compute_digest(SNAPSHOTS, LISTS, NOTICES)
+
+
+def test_a_packed_snapshot_counts_as_the_json_it_holds() -> None:
+    packed = {sid: pack(raw.encode()) for sid, raw in SNAPSHOTS.items()}
+    assert compute_digest(packed, LISTS, NOTICES) == compute_digest(SNAPSHOTS, LISTS, NOTICES)
+    sid = "913200000000000003"
+    changed = {**packed, sid: pack(snapshot(sid, score=1).encode())}
+    assert compute_digest(changed, LISTS, NOTICES) != compute_digest(SNAPSHOTS, LISTS, NOTICES)
 
 
 def test_every_real_difference_changes_the_digest() -> None:
