@@ -25,7 +25,9 @@ FORMAT_1 = 1
 DICTIONARY_1 = resources.files("streams.store").joinpath("packing-1.dict").read_bytes()
 DICTIONARY_1_SHA256 = "ebb6718dc9cd7535efb3ad1d7decc2e1b1756d1112e2a7ffe1014d8a4641e502"
 
-_WBITS = -14  # raw DEFLATE, a 16 KB window: the dictionary and the value fit in it
+# Raw DEFLATE with a 16 KB window: the dictionary (12 KB) and a usual value fit in it; a larger
+# value still packs, with less of the dictionary in reach.
+_WBITS = -14
 _LEVEL = 6
 _MEMORY_LEVEL = 4  # the same size as 8 for values this small, and a quarter of the state to copy
 _PLAIN_JSON = frozenset(b"{[")

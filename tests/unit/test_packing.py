@@ -32,6 +32,12 @@ def test_a_packed_snapshot_reads_back_exactly_and_is_a_fraction_of_its_size() ->
     assert len(packed) < len(snapshot) / 4, (len(packed), len(snapshot))
 
 
+def test_a_value_larger_than_the_window_reads_back_exactly() -> None:
+    value = orjson.dumps([orjson.loads(_snapshot())] * 40)
+    assert len(value) > 32 * 1024
+    assert unpack(pack(value)) == value
+
+
 def test_values_written_before_packing_are_read_as_they_are() -> None:
     snapshot = _snapshot()
     assert not is_packed(snapshot)
