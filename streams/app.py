@@ -33,6 +33,10 @@ T = TypeVar("T")
 DUE_LEASE_MS = 30_000
 #: How often held input messages are looked at again (s).
 ORDER_INTERVAL = 0.1
+#: How long the intake waits for the consumer to seek silent partitions (s). The seek runs on
+#: faust's consumer thread; while a rebalance or a broker outage holds that thread, the intake
+#: must not wait with it, or it holds back the rebalance that would give its partitions back.
+SEEK_TIMEOUT = 10.0
 
 
 class FaustDeadLetters:
@@ -196,7 +200,12 @@ class _Intake:
         for tp in tps:
             consumer.on_buffer_drop(tp)
         try:
-            await consumer.seek_wait(offsets)
+            await asyncio.wait_for(consumer.seek_wait(offsets), SEEK_TIMEOUT)
+        except TimeoutError:
+            logger.warning(
+                "seeking silent input partitions did not finish in %.0f s: going on without it",
+                SEEK_TIMEOUT,
+            )
         except Exception as exc:  # Kafka away, a rebalance: the next silence tries again
             logger.warning("seeking silent input partitions failed: %s", exc)
 

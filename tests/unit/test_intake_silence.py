@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from faust.types import TP
 
 from creditflow.settings import Settings
+from streams import app as app_module
 from streams.app import _Intake
 from streams.metrics import Metrics
 from streams.ordering import Partition, Reorder, WaitingClock
@@ -96,3 +98,27 @@ def test_time_spent_processing_is_no_silence() -> None:
     with worker.clock.stopped():
         clock.now = 60.0
     assert worker.silent() == []
+
+
+class HeldConsumer(Consumer):
+    """A consumer whose thread is held (a rebalance, a broker outage): a seek never finishes."""
+
+    async def seek_wait(self, offsets: dict[TP, int]) -> None:
+        self.sought.append(dict(offsets))
+        await asyncio.Event().wait()
+
+
+def test_a_seek_that_never_finishes_does_not_hold_the_intake(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(app_module, "SEEK_TIMEOUT", 0.05)
+    clock = Clock()
+    consumer = HeldConsumer({PENALTY: 120, REPAIR: 40})
+    worker = intake(consumer, {PENALTY: 100, REPAIR: 40}, clock)
+    clock.now = 5.0
+
+    async def refetch() -> None:
+        await asyncio.wait_for(worker._refetch_silent(), timeout=5.0)
+
+    asyncio.run(refetch())  # returns: TimeoutError here would mean the intake waited on
+    assert consumer.sought == [{TP(*PENALTY): 100}]
