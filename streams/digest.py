@@ -18,7 +18,7 @@ import redis
 
 from streams.keyspace import glob_escape
 from streams.store.keys import Keys
-from streams.store.packing import unpack
+from streams.store.packing import load_json
 
 #: Snapshot fields that say when the state was computed, not what it is.
 VOLATILE = frozenset({"derived_at"})
@@ -48,7 +48,7 @@ class Digest:
 def canonical_snapshot(raw: str | bytes) -> str:
     """The snapshot (as stored, packed or not) as sorted, compact JSON without its volatile
     fields: the digest is the same whichever format the snapshots are stored in."""
-    snapshot = json.loads(unpack(raw) if isinstance(raw, bytes) else raw)
+    snapshot = load_json(raw)
     stable = {k: v for k, v in snapshot.items() if k not in VOLATILE}
     return json.dumps(stable, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from streams.store.keys import Keys
-from streams.store.packing import unpack
+from streams.store.packing import load_json
 
 _CHUNK = 200
 
@@ -32,7 +32,7 @@ class Reads:
         raw = await self.redis.hget(self.keys.state(subject_id), "snapshot")
         if not raw:
             return None
-        snapshot: dict[str, Any] = json.loads(unpack(raw) if isinstance(raw, bytes) else raw)
+        snapshot: dict[str, Any] = load_json(raw)
         return snapshot
 
     async def page(self, key: str, after: tuple[float, str] | None, limit: int) -> Page:

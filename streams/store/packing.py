@@ -18,8 +18,10 @@ are. Notice records stay JSON: the feedback and overdue scripts update them insi
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from importlib import resources
+from typing import Any
 
 FORMAT_1 = 1
 DICTIONARY_1 = resources.files("streams.store").joinpath("packing-1.dict").read_bytes()
@@ -70,3 +72,9 @@ def unpack(stored: bytes) -> bytes:
     if not decompressor.eof or decompressor.unused_data:
         raise PackingError("stored value in format 1 is truncated or has bytes after its end")
     return value
+
+
+def load_json(stored: bytes | str) -> Any:
+    """The value a stored JSON field holds (text comes from a client that decodes replies, and is
+    plain JSON)."""
+    return json.loads(unpack(stored) if isinstance(stored, bytes) else stored)

@@ -12,7 +12,7 @@ from streams.policy import load_policy
 from streams.rules import derive
 from streams.snapshot import state_to_dict
 from streams.store import packing
-from streams.store.packing import PackingError, is_packed, pack, unpack
+from streams.store.packing import PackingError, is_packed, load_json, pack, unpack
 from tests import factories as f
 from tests.unit.rules_helpers import at, fact
 
@@ -44,6 +44,14 @@ def test_values_written_before_packing_are_read_as_they_are() -> None:
     assert unpack(snapshot) == snapshot
     assert unpack(b"[]") == b"[]"
     assert unpack(b"") == b""
+
+
+def test_a_stored_json_field_loads_whatever_its_form() -> None:
+    snapshot = _snapshot()
+    expected = orjson.loads(snapshot)
+    assert load_json(pack(snapshot)) == expected
+    assert load_json(snapshot) == expected
+    assert load_json(snapshot.decode()) == expected
 
 
 def test_a_value_in_no_known_format_is_an_error_not_a_guess() -> None:
