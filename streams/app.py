@@ -36,8 +36,8 @@ DUE_LEASE_MS = 30_000
 #: How often held input messages are looked at again (s).
 ORDER_INTERVAL = 0.1
 #: How long the intake waits for the consumer to seek silent partitions (s). The seek runs on
-#: faust's consumer thread; while a rebalance or a broker outage holds that thread, the intake
-#: must not wait with it, or it holds back the rebalance that would give its partitions back.
+#: faust's consumer thread, which a rebalance or a broker outage can hold: the intake holds its
+#: messages unacknowledged meanwhile, so it does not wait on that thread for long.
 SEEK_TIMEOUT = 10.0
 #: Exit code of a worker that found itself stuck (streams.liveness): EX_TEMPFAIL, start it again.
 EXIT_STUCK = 75
@@ -335,14 +335,15 @@ def create_app(platform: Platform) -> faust.App:
             await intake.take_in([])
 
     liveness = Liveness(settings.stuck_limit)
-    watching: list[bool] = []
+    watching = False
 
     @app.timer(1.0)
     async def beat() -> None:
         """The event loop runs, and whether faust is in a rebalance (streams.liveness)."""
+        nonlocal watching
         liveness.beat(bool(app.rebalancing))
         if not watching:  # from the first beat on: starting up is not being stuck
-            watching.append(True)
+            watching = True
             watch(liveness, _exit_stuck)
 
     @app.timer(settings.due_interval)
