@@ -104,13 +104,6 @@ class Settings(BaseSettings):
     )
     due_interval: float = Field(default=1.0, gt=0, description="Seconds between due-time scans")
     session_timeout: float = Field(default=30.0, gt=0, description="Kafka consumer session timeout")
-    stuck_limit: float = Field(
-        default=60.0,
-        gt=0,
-        description="Seconds a worker may go without its event loop running, or stay in one "
-        "rebalance, before it exits (code 75) to be started again (streams.liveness); leave room "
-        "for a rebalance that waits out a dead member's session",
-    )
     metrics_interval: float = Field(
         default=5.0, gt=0, description="Seconds between refreshes of the gauges (Redis, lag)"
     )

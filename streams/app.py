@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -21,7 +20,6 @@ from creditflow.settings import Settings
 from streams.api import register_api
 from streams.bootstrap import Platform
 from streams.intake import Incoming
-from streams.liveness import Liveness, watch
 from streams.metrics import Metrics
 from streams.observability import install_metrics
 from streams.ordering import Partition, Reorder, Stamped, WaitingClock
@@ -39,8 +37,6 @@ ORDER_INTERVAL = 0.1
 #: faust's consumer thread, which a rebalance or a broker outage can hold: the intake holds its
 #: messages unacknowledged meanwhile, so it does not wait on that thread for long.
 SEEK_TIMEOUT = 10.0
-#: Exit code of a worker that found itself stuck (streams.liveness): EX_TEMPFAIL, start it again.
-EXIT_STUCK = 75
 
 
 class FaustDeadLetters:
@@ -246,15 +242,6 @@ def skip_on_outage(
     return decorate
 
 
-def _exit_stuck(reason: str) -> None:
-    """End a worker that is stuck, at once: a graceful stop would wait on what is stuck, and
-    every step of the platform is safe to cut short (streams.liveness)."""
-    logger.critical("worker stuck: %s; exiting (code %d) to be started again", reason, EXIT_STUCK)
-    for handler in logging.getLogger().handlers:
-        handler.flush()
-    os._exit(EXIT_STUCK)
-
-
 def _brokers(settings: Settings) -> list[str]:
     return [f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")]
 
@@ -333,18 +320,6 @@ def create_app(platform: Platform) -> faust.App:
         partition that has messages the worker was not given, even with nothing held."""
         if not intake.busy and (intake.reorder.held or intake.silent()):
             await intake.take_in([])
-
-    liveness = Liveness(settings.stuck_limit)
-    watching = False
-
-    @app.timer(1.0)
-    async def beat() -> None:
-        """The event loop runs, and whether faust is in a rebalance (streams.liveness)."""
-        nonlocal watching
-        liveness.beat(bool(app.rebalancing))
-        if not watching:  # from the first beat on: starting up is not being stuck
-            watching = True
-            watch(liveness, _exit_stuck)
 
     @app.timer(settings.due_interval)
     @skip_on_outage("re-deriving due subjects")
