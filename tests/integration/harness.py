@@ -3,7 +3,6 @@ controlled clock and worker processes, on the real Kafka and Redis of the local 
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -16,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis
 from confluent_kafka import Consumer, KafkaException, TopicPartition
@@ -28,7 +27,7 @@ from creditflow.departments import load_departments
 from creditflow.settings import Settings
 from producers import DepartmentPublisher
 from schemas.catalog import decode_event
-from streams.store.packing import unpack
+from streams.store.packing import load_json
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -212,7 +211,7 @@ class Harness:
     # State.
     def state(self, subject_id: str) -> dict[str, Any]:
         raw = self.redis.hget(f"{self.settings.redis_prefix}{{{subject_id}}}:state", "snapshot")
-        return json.loads(unpack(raw)) if raw else {}
+        return cast(dict[str, Any], load_json(raw)) if raw else {}
 
     def version(self, subject_id: str) -> int:
         raw = self.redis.hget(f"{self.settings.redis_prefix}{{{subject_id}}}:state", "version")

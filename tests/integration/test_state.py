@@ -18,7 +18,7 @@ from creditflow.demo.space import Space
 from schemas.identifiers import mask_resident_id, mask_subject_name
 from streams.rebuild import active_workers, rebuild
 from streams.rules.notices import notice_id
-from streams.store.packing import unpack
+from streams.store.packing import load_json
 from tests import factories as f
 from tests.conftest import RunCli
 from tests.integration.harness import Harness, random_uscc, running_platform, wait_for
@@ -112,7 +112,7 @@ def told_pairs(h: Harness, subject: str) -> list[tuple[str, str, str, int]]:
     raw = h.redis.hget(f"{h.settings.redis_prefix}{{{subject}}}:state", "told")
     pairs = [
         (p["measure"]["measure_id"], p["measure"]["department_id"], p["status"], p["seq"])
-        for p in json.loads(unpack(raw) if raw else b"[]")
+        for p in (load_json(raw) if raw else [])
     ]
     return sorted(pairs)
 
