@@ -24,6 +24,7 @@ from streams.metrics import Metrics
 from streams.observability import install_metrics
 from streams.ordering import Partition, Reorder, Stamped, WaitingClock
 from streams.recovery import Recovery
+from streams.watchdog import BusyWatch, LoopWatch
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,10 @@ ORDER_INTERVAL = 0.1
 #: faust's consumer thread, which a rebalance or a broker outage can hold: the intake holds its
 #: messages unacknowledged meanwhile, so it does not wait on that thread for long.
 SEEK_TIMEOUT = 10.0
+#: After how long a step holding the intake, or an event loop that does not turn, is reported
+#: with where it waits (streams.watchdog), in s.
+BUSY_AFTER = 60.0
+BLOCKED_AFTER = 20.0
 
 
 class FaustDeadLetters:
@@ -87,6 +92,7 @@ class _Intake:
         self._paused: set[Partition] = set()  # partitions not fetched: they are far ahead
         self._refetched: dict[Partition, float] = {}  # when a silent partition was sought
         self._lock = asyncio.Lock()
+        self.watch = BusyWatch("the intake", BUSY_AFTER)
 
     @property
     def busy(self) -> bool:
@@ -110,8 +116,12 @@ class _Intake:
     async def take_in(self, messages: list[Stamped]) -> None:
         """Hold what was consumed; process what may go, in publishing order."""
         async with self._lock:
-            with self.clock.stopped():
-                await self._take_in(messages)
+            self.watch.held()
+            try:
+                with self.clock.stopped():
+                    await self._take_in(messages)
+            finally:
+                self.watch.released()
 
     async def _take_in(self, messages: list[Stamped]) -> None:
         partitions = self.assigned()
@@ -320,6 +330,24 @@ def create_app(platform: Platform) -> faust.App:
         partition that has messages the worker was not given, even with nothing held."""
         if not intake.busy and (intake.reorder.held or intake.silent()):
             await intake.take_in([])
+
+    @app.timer(5.0)
+    async def report_stuck() -> None:
+        """A step that has held the intake for long is logged with where it waits."""
+        intake.watch.check()
+
+    @app.task
+    async def watch_loops() -> None:
+        """The worker's loop and faust's consumer thread's loop: either not turning for long is
+        logged with every thread's stack."""
+        LoopWatch(asyncio.get_running_loop(), "worker", blocked_after=BLOCKED_AFTER).start()
+        for _ in range(600):  # the consumer thread starts with the consumer
+            thread_loop = getattr(getattr(app.consumer, "_thread", None), "thread_loop", None)
+            if thread_loop is not None:
+                LoopWatch(thread_loop, "consumer", blocked_after=BLOCKED_AFTER).start()
+                return
+            await asyncio.sleep(0.1)
+        logger.warning("faust's consumer thread has no event loop to watch")
 
     @app.timer(settings.due_interval)
     @skip_on_outage("re-deriving due subjects")

@@ -1,0 +1,223 @@
+"""Where a worker is stuck, said in its log.
+
+A worker that stops making progress without an error is the hardest fault to diagnose after
+the fact. Two reports say where it stands, each one log record:
+
+- an event loop that has not turned for ``blocked_after`` seconds (something synchronous holds
+  its thread): the Python stack of every thread, the loop's own first, from a watching thread;
+- a step that has held the intake for ``busy_after`` seconds: the await chain of the task that
+  holds it (which coroutine waits on which, down to the future it waits for), and the stack of
+  every thread, from a timer on the worker's loop.
+
+Neither changes what the worker does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+import time
+import traceback
+from types import FrameType
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+#: How deep an await chain or a thread's stack is followed.
+DEPTH = 40
+
+
+def _where(filename: str, lineno: int | None, name: str) -> str:
+    path = filename.replace("\\", "/").split("/")
+    return f"{'/'.join(path[-2:])}:{lineno} {name}"
+
+
+def _frame_of(awaitable: Any) -> FrameType | None:
+    for attribute in ("cr_frame", "gi_frame", "ag_frame"):
+        frame = getattr(awaitable, attribute, None)
+        if frame is not None:
+            return frame  # type: ignore[no-any-return]
+    return None
+
+
+def _awaited_by(awaitable: Any) -> Any:
+    for attribute in ("cr_await", "gi_yieldfrom", "ag_await"):
+        inner = getattr(awaitable, attribute, None)
+        if inner is not None:
+            return inner
+    return None
+
+
+def await_chain(task: asyncio.Task[Any]) -> str:
+    """What ``task`` waits on: each coroutine's file, line and function, outermost first, then
+    the future at the bottom (a task awaited is followed into; of a gather, its first child
+    still pending)."""
+    parts: list[str] = []
+    current: asyncio.Future[Any] | None = task
+    for _ in range(DEPTH):
+        if isinstance(current, asyncio.Task):
+            parts.append(f"task {current.get_name()}")
+            parts += _coroutines(current.get_coro())
+            inner = _wait_for_inner(current.get_coro())
+            # The future the task's innermost coroutine waits for (asyncio keeps it there);
+            # asyncio.wait_for waits for its own future, not for the task it runs.
+            current = inner or getattr(current, "_fut_waiter", None)
+            continue
+        if current is None:
+            break
+        children = [c for c in getattr(current, "_children", ()) if not c.done()]
+        if children:
+            parts.append(f"gather ({len(children)} pending)")
+            current = children[0]
+            continue
+        parts.append(_future(current))
+        break
+    return " → ".join(parts)
+
+
+def _coroutines(coroutine: Any) -> list[str]:
+    parts = []
+    for _ in range(DEPTH):
+        frame = _frame_of(coroutine)
+        if frame is None:
+            break
+        parts.append(_where(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+        coroutine = _awaited_by(coroutine)
+    return parts
+
+
+def _wait_for_inner(coroutine: Any) -> asyncio.Future[Any] | None:
+    innermost = None
+    for _ in range(DEPTH):
+        frame = _frame_of(coroutine)
+        if frame is None:
+            break
+        innermost = frame
+        coroutine = _awaited_by(coroutine)
+    if innermost is None or innermost.f_code is not asyncio.wait_for.__code__:
+        return None
+    inner = innermost.f_locals.get("fut")
+    return inner if isinstance(inner, asyncio.Future) and not inner.done() else None
+
+
+def _future(future: asyncio.Future[Any]) -> str:
+    text = repr(future)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def thread_stacks(first: int | None = None) -> str:
+    """Every thread's Python stack, innermost call last, one line each; thread ``first`` (an
+    ident) first."""
+    names = {t.ident: t.name for t in threading.enumerate()}
+    frames = sys._current_frames()
+    order = sorted(frames, key=lambda ident: (ident != first, names.get(ident, "")))
+    lines = []
+    for ident in order:
+        stack = traceback.extract_stack(frames[ident])[-DEPTH:]
+        calls = " → ".join(_where(f.filename, f.lineno, f.name) for f in stack)
+        lines.append(f"  thread {names.get(ident, ident)}: {calls}")
+    return "\n".join(lines)
+
+
+class LoopWatch:
+    """A thread that reports an event loop that has not turned for ``blocked_after`` seconds,
+    once per such block, and says when it turns again."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        name: str,
+        *,
+        blocked_after: float = 20.0,
+        interval: float = 1.0,
+    ) -> None:
+        self.loop = loop
+        self.name = name
+        self.blocked_after = blocked_after
+        self.interval = interval
+        self.reports = 0
+        self._beat = time.monotonic()
+        self._loop_thread: int | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._beat = time.monotonic()
+        self.loop.call_soon_threadsafe(self._turned)
+        self._thread = threading.Thread(
+            target=self._watch, name=f"loop-watch-{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.interval * 2)
+
+    def _turned(self) -> None:
+        self._beat = time.monotonic()
+        self._loop_thread = threading.get_ident()
+        if not self._stop.is_set() and not self.loop.is_closed():
+            self.loop.call_later(self.interval / 2, self._turned)
+
+    def _watch(self) -> None:
+        blocked_since: float | None = None
+        while not self._stop.wait(self.interval):
+            if not self.loop.is_running():  # stopped or not started: not blocked
+                self._beat = time.monotonic()
+                continue
+            quiet = time.monotonic() - self._beat
+            if quiet >= self.blocked_after and blocked_since is None:
+                blocked_since = self._beat
+                self.reports += 1
+                logger.warning(
+                    "the %s event loop has not turned for %.0f s; the threads' stacks:\n%s",
+                    self.name,
+                    quiet,
+                    thread_stacks(self._loop_thread),
+                )
+            elif blocked_since is not None and quiet < self.blocked_after:
+                logger.warning(
+                    "the %s event loop turns again after %.0f s",
+                    self.name,
+                    self._beat - blocked_since,
+                )
+                blocked_since = None
+
+
+class BusyWatch:
+    """Reports a step that has held something (the intake) for ``busy_after`` seconds, with the
+    await chain of the task holding it; again every ``busy_after`` seconds while it holds."""
+
+    def __init__(self, what: str, busy_after: float = 60.0) -> None:
+        self.what = what
+        self.busy_after = busy_after
+        self.reports = 0
+        self._holder: asyncio.Task[Any] | None = None
+        self._since = 0.0
+        self._told = 0.0
+
+    def held(self) -> None:
+        """Called by the task that takes hold."""
+        self._holder = asyncio.current_task()
+        self._since = self._told = time.monotonic()
+
+    def released(self) -> None:
+        self._holder = None
+
+    def check(self) -> None:
+        holder = self._holder
+        now = time.monotonic()
+        if holder is None or now - self._told < self.busy_after:
+            return
+        self._told = now
+        self.reports += 1
+        logger.warning(
+            "%s has been busy for %.0f s, waiting at: %s\nthe threads' stacks:\n%s",
+            self.what,
+            now - self._since,
+            await_chain(holder),
+            thread_stacks(threading.get_ident()),
+        )

@@ -1,0 +1,152 @@
+"""A stuck worker says where it is stuck (streams.watchdog)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+
+import pytest
+
+from streams.watchdog import BusyWatch, LoopWatch, await_chain, thread_stacks
+
+
+async def _innermost(never: asyncio.Future[None]) -> None:
+    await never
+
+
+async def _middle(never: asyncio.Future[None]) -> None:
+    await _innermost(never)
+
+
+async def _in_a_gather(never: asyncio.Future[None]) -> None:
+    await asyncio.gather(asyncio.sleep(0), _middle(never))
+
+
+def test_an_await_chain_names_each_coroutine_down_to_the_future() -> None:
+    async def main() -> str:
+        never = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(_middle(never), name="held")
+        await asyncio.sleep(0)
+        chain = await_chain(task)
+        task.cancel()
+        return chain
+
+    chain = asyncio.run(main())
+    assert chain.startswith("task held → ")
+    assert chain.index("_middle") < chain.index("_innermost") < chain.index("<Future pending")
+    assert "test_watchdog.py:" in chain
+
+
+def test_an_await_chain_follows_a_gather_into_its_pending_child() -> None:
+    async def main() -> str:
+        never = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(_in_a_gather(never), name="gathering")
+        for _ in range(3):
+            await asyncio.sleep(0)
+        chain = await_chain(task)
+        task.cancel()
+        return chain
+
+    chain = asyncio.run(main())
+    assert "gather (1 pending)" in chain
+    assert chain.index("_in_a_gather") < chain.index("_innermost")
+
+
+def test_thread_stacks_show_a_thread_where_it_waits() -> None:
+    release = threading.Event()
+
+    def waiting_in_here() -> None:
+        release.wait(10)
+
+    thread = threading.Thread(target=waiting_in_here, name="the-waiter")
+    thread.start()
+    try:
+        stacks = thread_stacks(threading.get_ident())
+    finally:
+        release.set()
+        thread.join()
+    first = stacks.splitlines()[0]
+    assert threading.current_thread().name in first
+    assert "test_thread_stacks_show_a_thread_where_it_waits" in first
+    waiter = next(line for line in stacks.splitlines() if "the-waiter" in line)
+    assert "waiting_in_here" in waiter
+
+
+def test_a_blocked_loop_is_reported_with_the_blocking_call_then_its_turning_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def blocking_call() -> None:
+        time.sleep(1.0)
+
+    async def main(watch: list[LoopWatch]) -> None:
+        watch.append(
+            LoopWatch(asyncio.get_running_loop(), "test", blocked_after=0.3, interval=0.05)
+        )
+        watch[0].start()
+        await asyncio.sleep(0.2)  # turning: not reported
+        assert watch[0].reports == 0
+        blocking_call()
+        await asyncio.sleep(0.3)
+
+    watch: list[LoopWatch] = []
+    with caplog.at_level(logging.WARNING, logger="streams.watchdog"):
+        asyncio.run(main(watch))
+    watch[0].stop()
+    assert watch[0].reports == 1
+    blocked = [r.getMessage() for r in caplog.records if "has not turned" in r.getMessage()]
+    assert len(blocked) == 1
+    assert "the test event loop" in blocked[0]
+    assert "blocking_call" in blocked[0].splitlines()[1]  # the loop's thread comes first
+    assert any("turns again" in r.getMessage() for r in caplog.records)
+
+
+def test_a_step_holding_on_is_reported_with_its_await_chain_once_per_period(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> BusyWatch:
+        watch = BusyWatch("the step", busy_after=0.2)
+        never = asyncio.get_running_loop().create_future()
+
+        async def step() -> None:
+            watch.held()
+            try:
+                await _middle(never)
+            finally:
+                watch.released()
+
+        task = asyncio.create_task(step())
+        await asyncio.sleep(0.05)
+        watch.check()  # not yet for long
+        assert watch.reports == 0
+        await asyncio.sleep(0.2)
+        watch.check()
+        watch.check()  # once per period
+        assert watch.reports == 1
+        never.set_result(None)
+        await task
+        await asyncio.sleep(0.25)
+        watch.check()  # released: nothing to report
+        return watch
+
+    with caplog.at_level(logging.WARNING, logger="streams.watchdog"):
+        watch = asyncio.run(main())
+    assert watch.reports == 1
+    (message,) = [r.getMessage() for r in caplog.records]
+    assert message.startswith("the step has been busy for 0 s, waiting at: task ")
+    assert message.index("_middle") < message.index("_innermost")
+    assert "the threads' stacks:" in message
+
+
+def test_an_await_chain_follows_wait_for_into_the_task_it_runs() -> None:
+    async def main() -> str:
+        never = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(asyncio.wait_for(_middle(never), 10), name="bounded")
+        await asyncio.sleep(0.01)
+        chain = await_chain(task)
+        task.cancel()
+        return chain
+
+    chain = asyncio.run(main())
+    assert chain.index("wait_for") < chain.index("_middle") < chain.index("_innermost")
