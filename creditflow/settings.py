@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Messages a worker holds at most while it puts them in publishing order",
     )
+    event_dictionary_records: int = Field(
+        default=500,
+        ge=1,
+        le=100_000,
+        description="Records the deployment's event dictionary is made of, by the first worker "
+        "(or rebuild) that has taken in as many, when there is none (streams.store.eventpacking)",
+    )
     fetch_partition_bytes: int = Field(
         default=128 * 1024,
         ge=1024,

@@ -17,6 +17,7 @@ from streams.policy import Policy, load_policy
 from streams.processor import DeadLetterSink, FactCache, Processor
 from streams.relay import OutboxRelay
 from streams.store.client import async_redis
+from streams.store.eventpacking import Trainer
 from streams.store.keys import Keys
 from streams.store.store import Store
 
@@ -42,6 +43,7 @@ class Platform:
             worker_id=self.settings.worker_name,
             seal_key=deadletterkeys.public_key(self.settings),
             facts=FactCache() if facts is None else facts,
+            trainer=Trainer(self.settings.event_dictionary_records),
         )
 
     def relay(self) -> OutboxRelay:

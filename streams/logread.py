@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +86,7 @@ def log_range(consumer: Consumer, topics: Sequence[str]) -> LogRange:
 
 def read_log(
     settings: Settings, topics: Sequence[str], log: LogRange | None = None
-) -> Iterator[list[Message]]:
+) -> Generator[list[Message], None, None]:
     """Every message of ``topics`` from the starts to the ends of ``log`` (default: the whole
     log now), in batches.
 

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -40,6 +40,7 @@ from streams.snapshot import (
     told_from_json,
     told_to_json,
 )
+from streams.store.eventpacking import Trainer
 from streams.store.keys import LISTS
 from streams.store.packing import is_packed, pack, unpack
 from streams.store.store import FeedbackChange, Store, SubjectChange, SubjectRecord
@@ -66,6 +67,10 @@ class BatchReport:
     replayed: int = 0  # subjects whose history was taken again for a late record
 
 
+def _as_stored(stored: bytes) -> bytes:
+    return stored
+
+
 class FactCache:
     """Facts of stored events by event id, so that a subject's earlier events are not decoded
     again at each change (an event id always names the same event). Least recently used first
@@ -76,10 +81,13 @@ class FactCache:
         self._facts: OrderedDict[str, Fact] = OrderedDict()
         self._capacity = capacity
 
-    def get(self, event_id: str, value: bytes) -> Fact:
+    def get(
+        self, event_id: str, stored: bytes, avro: Callable[[bytes], bytes] = _as_stored
+    ) -> Fact:
+        """The fact of a stored event (``avro`` gives its Avro bytes from what is stored)."""
         fact = self._facts.get(event_id)
         if fact is None:
-            decoded = fact_from_bytes(value)
+            decoded = fact_from_bytes(avro(stored))
             if decoded is None:  # only record events are stored
                 raise ValueError(f"stored event {event_id} is not a subject record")
             fact = decoded
@@ -108,6 +116,9 @@ class Processor:
     seal_key: str | None = None
     #: Facts of stored events already decoded (a rebuild hands over those it has read).
     facts: FactCache = field(default_factory=FactCache)
+    #: Samples of the records taken in, for the event dictionary (streams.store.eventpacking).
+    trainer: Trainer = field(default_factory=Trainer)
+    _looked_for_dictionary: bool = field(default=False, init=False)
 
     async def handle(self, messages: Sequence[Incoming]) -> BatchReport:
         report = BatchReport()
@@ -123,6 +134,8 @@ class Processor:
                 feedback.append(outcome)
             else:
                 records.append(outcome)
+        if records and self.store.packing.current is None:
+            await self._pack_with_dictionary(records)
         rejected += await self._apply(records, now, report)
         rejected += await self._feedback(feedback, now, report)
         # Sent together and awaited together: one round of acknowledgements per batch.
@@ -130,6 +143,26 @@ class Processor:
         if report.replayed:
             logger.info("%d subjects taken again in decision order", report.replayed)
         return report
+
+    async def _pack_with_dictionary(self, records: list[Accepted]) -> None:
+        """Stored events are packed once the deployment has an event dictionary: the one in
+        Redis, or else one made of the first records this worker takes in, offered there
+        (the first offer is kept: streams.store.eventpacking)."""
+        if not self._looked_for_dictionary:
+            self._looked_for_dictionary = True
+            if await self.store.adopt_dictionary():
+                return
+        for accepted in records:
+            if self.trainer.made is not None:
+                break
+            self.trainer.add(accepted.value)
+        if self.trainer.made is not None:
+            kept = await self.store.offer_dictionary(self.trainer.made)
+            logger.info(
+                "event dictionary made of %d records %s",
+                self.trainer.wanted,
+                "stored" if kept else "not kept: another was stored first",
+            )
 
     async def rederive(self, subject_ids: Sequence[str]) -> BatchReport:
         """Re-derive subjects whose state changes by itself (their due time has come)."""
@@ -183,7 +216,8 @@ class Processor:
                 plan.duplicates.append(accepted)
             else:
                 new[accepted.event_id] = accepted
-        facts = [self.facts.get(event_id, value) for event_id, value in stored.events.items()]
+        avro = self.store.event_bytes
+        facts = [self.facts.get(eid, value, avro) for eid, value in stored.events.items()]
         stored_told = unpack(stored.told) if stored.told else None
         change = plan_change(
             stored.subject_id,
@@ -259,7 +293,9 @@ class Processor:
         # (An event stored before sources were kept names no source.)
         topic, partition, offset, key = json.loads(stored.waiting.get(eid) or '["",-1,-1,null]')
         raw_key = None if key is None else bytes.fromhex(key)
-        message = Incoming(topic, partition, offset, raw_key, stored.events[eid])
+        message = Incoming(
+            topic, partition, offset, raw_key, self.store.event_bytes(stored.events[eid])
+        )
         return Rejected(
             message, refusal.reason_code, refusal.reason, None, fact.department_id, None
         )

@@ -27,6 +27,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -52,8 +53,10 @@ from streams.restore import Answer, RestoredNotices, SentNotice, apply_answers, 
 from streams.restore import restore_notices as restore
 from streams.rules.facts import Fact
 from streams.snapshot import told_to_json
+from streams.store.eventpacking import Trainer
 from streams.store.keys import Keys
 from streams.store.packing import pack
+from streams.store.store import current_packing
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +170,7 @@ class _Rebuild:
             self._start_processes()
             now = await self.platform.clock.now()
             self._delete()
+            await self._event_dictionary(now)
             refused_offsets = self._dead_lettered()
             read, stored, refused, by_part, answers = self._events(now, refused_offsets)
             subjects = {sid for part in by_part for sid in part}
@@ -189,8 +193,35 @@ class _Rebuild:
 
     def _delete(self) -> None:
         self.progress.stage("deleting the old state", None)
-        # The Redis clock is kept: it is the time of the tests and the demo, not derived state.
-        self.progress.advance(delete_keys(self.redis, self.keys.prefix, keep={self.keys.clock}))
+        # The Redis clock is kept: it is the time of the tests and the demo, not derived state;
+        # so are the event dictionaries, which stored events name (streams.store.eventpacking).
+        keep = {self.keys.clock, self.keys.packing}
+        self.progress.advance(delete_keys(self.redis, self.keys.prefix, keep=keep))
+
+    async def _event_dictionary(self, now: datetime) -> None:
+        """Events are stored packed with the deployment's event dictionary, or, when it has
+        none yet, with one made of the first records of the log."""
+        store = self.platform.store
+        if await store.adopt_dictionary():
+            return
+        self.progress.stage("making the event dictionary", None)
+        trainer = Trainer(self.settings.event_dictionary_records)
+        topics = list(self.settings.topics.inputs)
+        departments = load_departments(self.settings.departments_file)
+        with closing(read_log(self.settings, topics, self._range(topics))) as batches:
+            for batch in batches:
+                for message in batch:
+                    incoming = Incoming(
+                        str(message.topic()), int(message.partition() or 0),
+                        int(message.offset() or 0), message.key(), message.value(),
+                    )  # fmt: skip
+                    outcome = accept(incoming, self.settings.topics, departments, now)
+                    if isinstance(outcome, Accepted) and outcome.fact is not None:
+                        trainer.add(outcome.value)
+                if trainer.made is not None:
+                    break
+        if trainer.made is not None:  # else too few records to be worth it: stored as they are
+            await store.offer_dictionary(trainer.made)
 
     def _range(self, topics: list[str]) -> LogRange:
         """The topics' partitions from their first offsets to their ends now."""
@@ -374,6 +405,7 @@ def _store_events(
             _Kept.facts = FactCache(kept_facts)
         kept = _Kept.facts
         client = redis.Redis.from_url(settings.redis_dsn)
+        packing = current_packing(client, keys)
         topics = settings.topics
         read = stored = refused = 0
         subjects: set[str] = set()
@@ -398,7 +430,8 @@ def _store_events(
                         answers += _answer(outcome)
                     else:
                         sid = outcome.subject_id
-                        pipe.hsetnx(keys.events(sid), outcome.event_id, outcome.value)
+                        value = packing.pack(outcome.value)
+                        pipe.hsetnx(keys.events(sid), outcome.event_id, value)
                         facts.append((outcome.event_id, outcome.fact))
                         if outcome.name in MAY_WAIT:  # the derivation keeps those that wait
                             pipe.hsetnx(keys.waiting(sid), outcome.event_id, incoming.source())

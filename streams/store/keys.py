@@ -53,5 +53,11 @@ class Keys:
         return f"{self.prefix}positions"
 
     @property
+    def packing(self) -> str:
+        """The dictionaries stored events are packed with (streams.store.eventpacking):
+        ``events:<id>`` → a dictionary, ``events:current`` → the id new events are packed with."""
+        return f"{self.prefix}packing"
+
+    @property
     def clock(self) -> str:
         return f"{self.prefix}clock"

@@ -1,20 +1,32 @@
 """The Redis store of the platform: subjects' events and state, lists, notices, the outbox.
 
 Every change of a subject is one Lua call (``apply.lua``); a batch of subjects is one pipeline.
+Stored events are packed with the deployment's event dictionary once there is one
+(``streams.store.eventpacking``); ``SubjectRecord.events`` holds them as stored, and
+``Store.event_bytes`` gives an event's Avro bytes.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 import orjson
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
+from streams.store.eventpacking import EventPacking, dictionary_id
 from streams.store.keys import LISTS, Keys
+from streams.store.packing import PackingError
+
+logger = logging.getLogger(__name__)
+
+CURRENT = b"events:current"
 
 
 def _script(name: str) -> str:
@@ -25,9 +37,33 @@ def _text(raw: bytes | str) -> str:
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
+class DictionaryNotFoundError(RedisError):
+    """Stored events name an event dictionary Redis does not hold: it lost the writes that
+    stored it, and a worker that knows it stores it again with its next change (tried again)."""
+
+
+def _dictionary_field(ident: bytes) -> bytes:
+    return b"events:" + ident.hex().encode()
+
+
+def current_packing(client: SyncRedis, keys: Keys) -> EventPacking:
+    """The packing of new events that the deployment's current event dictionary gives (for a
+    writer with a synchronous client: the rebuild's readers)."""
+    packing = EventPacking()
+    current = client.hget(keys.packing, CURRENT)
+    if current is not None:
+        field_ = _dictionary_field(bytes.fromhex(_text(current)))
+        data = client.hget(keys.packing, field_)
+        if not isinstance(data, bytes) or _dictionary_field(dictionary_id(data)) != field_:
+            raise PackingError(f"the current event dictionary {field_!r} is not stored whole")
+        packing.use(data)
+    return packing
+
+
 @dataclass(frozen=True, slots=True)
 class SubjectRecord:
-    """A subject as stored: its version, its events' bytes and what departments were told."""
+    """A subject as stored: its version, its events as stored (``Store.event_bytes``) and what
+    departments were told."""
 
     subject_id: str
     version: int
@@ -89,6 +125,10 @@ class Store:
         self._claim = redis.register_script(_script("claim.lua"))
         self._advance = redis.register_script(_script("advance.lua"))
         self._load = redis.register_script(_script("load.lua"))
+        self._offer = redis.register_script(_script("offer.lua"))
+        self.packing = EventPacking()
+        self._server: str | None = None  # the Redis server last seen (server_id)
+        self._stored_on: object = None  # the server the current dictionary is known stored on
 
     async def load(self, subject_ids: Sequence[str]) -> dict[str, SubjectRecord]:
         """Read several subjects in one round trip, one reply per subject."""
@@ -102,16 +142,73 @@ class Store:
             loaded[sid] = SubjectRecord(
                 sid, int(version or 0), _pairs(events), told, _pairs(waiting)
             )
+        missing = self.packing.missing(v for r in loaded.values() for v in r.events.values())
+        if missing:
+            await self._load_dictionaries(missing)
         return loaded
+
+    def event_bytes(self, stored: bytes) -> bytes:
+        """A stored event's Avro bytes (of a subject read with ``load``)."""
+        return self.packing.unpack(stored)
+
+    async def _load_dictionaries(self, idents: set[bytes]) -> None:
+        fields = [_dictionary_field(ident) for ident in sorted(idents)]
+        found = await self.redis.hmget(self.keys.packing, fields)
+        for field_, data in zip(fields, found, strict=True):
+            if data is None:
+                raise DictionaryNotFoundError(f"Redis holds no event dictionary {field_!r}")
+            if not isinstance(data, bytes):  # a client that decodes replies
+                raise PackingError("event dictionaries are read with a client that gives bytes")
+            if _dictionary_field(dictionary_id(data)) != field_:
+                raise PackingError(f"the event dictionary stored as {field_!r} is not its own")
+            self.packing.add(data)
+
+    async def adopt_dictionary(self) -> bool:
+        """Pack new events with the deployment's current event dictionary, if there is one and
+        this store does not use it yet; whether it changed."""
+        current = await self.redis.hget(self.keys.packing, CURRENT)
+        if current is None:
+            return False
+        ident = bytes.fromhex(_text(current))
+        if self.packing.current is not None and self.packing.current.id == ident:
+            return False
+        if not self.packing.known(ident):
+            await self._load_dictionaries({ident})
+        self.packing.use_known(ident)
+        self._stored_on = self._server
+        logger.info("packing stored events with dictionary %s", ident.hex())
+        return True
+
+    async def offer_dictionary(self, data: bytes) -> bool:
+        """Offer ``data`` as the deployment's event dictionary (kept only if there is none
+        yet), then pack with whichever is current; whether this offer was kept."""
+        ident = dictionary_id(data)
+        kept = await self._offer(
+            keys=[self.keys.packing],
+            args=[CURRENT, _dictionary_field(ident), ident.hex(), data],
+        )
+        await self.adopt_dictionary()
+        return bool(kept)
 
     async def apply(self, changes: Sequence[SubjectChange]) -> list[int]:
         """Apply each change atomically; returns each new version, or -1 where it conflicted."""
         pipe = self.redis.pipeline(transaction=False)
+        current, server = self.packing.current, self._server
+        restore = current is not None and self._stored_on != server
+        if current is not None and restore:
+            # A Redis that restarted may have lost the dictionary with its last writes: it is
+            # stored again before the first events packed with it.
+            pipe.hsetnx(self.keys.packing, _dictionary_field(current.id), current.data)
+            pipe.hsetnx(self.keys.packing, CURRENT, current.id.hex())
         for change in changes:
             await self._apply(
                 keys=self._apply_keys(change.subject_id), args=self._apply_args(change), client=pipe
             )
-        return [int(v) for v in await pipe.execute()]
+        replies = await pipe.execute()
+        if restore:
+            self._stored_on = server
+            replies = replies[2:]
+        return [int(v) for v in replies]
 
     def _apply_keys(self, sid: str) -> list[str]:
         k = self.keys
@@ -147,7 +244,7 @@ class Store:
         ]
         args.append(len(change.new_events))
         for event_id, value in change.new_events.items():
-            args += [event_id, value]
+            args += [event_id, self.packing.pack(value)]
         args.append(len(change.notices))
         for n in change.notices:
             record = orjson.dumps(n.record)
@@ -182,7 +279,8 @@ class Store:
     async def server_id(self) -> str:
         """The Redis server's run id: a new one after every restart."""
         info = await self.redis.info("server")
-        return str(info["run_id"])
+        self._server = str(info["run_id"])
+        return self._server
 
     async def notices(
         self, subject_id: str, notice_ids: Sequence[str]

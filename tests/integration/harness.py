@@ -139,6 +139,8 @@ class Harness:
             "CREDITFLOW_SESSION_TIMEOUT": "10",
             "CREDITFLOW_BATCH_WITHIN": "0.1",
             "CREDITFLOW_DUE_INTERVAL": "0.5",
+            # The tests' workloads are small: their stored events are packed after a few.
+            "CREDITFLOW_EVENT_DICTIONARY_RECORDS": "5",
             "CREDITFLOW_DEVSTACK_DIR": str(PROJECT_ROOT / ".devstack"),
             # Not the stack's own: a test's workers (some SIGKILLed) must not stay targets of
             # the local Prometheus. A test that wants them registered creates this dir.

@@ -7,6 +7,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 import redis
@@ -16,6 +17,7 @@ from schemas.codec import encode_model
 from streams.api.queries import Reads
 from streams.bootstrap import build_platform
 from streams.intake import Incoming
+from streams.store.eventpacking import FORMAT_2, Trainer
 from streams.store.packing import is_packed, unpack
 from tests import factories as f
 from tests.integration.harness import random_uscc
@@ -131,3 +133,77 @@ def test_state_stored_before_packing_is_read_and_packed_by_the_next_change() -> 
     finally:
         _clean(settings)
         _clean(together)
+
+
+def _penalties(subjects: Sequence[str], offset: int) -> list[Incoming]:
+    return [
+        Incoming(
+            "credit.penalty.v1",
+            0,
+            offset + index,
+            subject.encode(),
+            encode_model(f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 3, 1))),
+        )
+        for index, subject in enumerate(subjects)
+    ]
+
+
+def test_events_are_stored_packed_with_one_dictionary_that_every_worker_reads() -> None:
+    """The first worker to take in enough records makes the event dictionary; another worker
+    packs with it too and reads what the first stored; a Redis that lost the dictionary is given
+    it again; and what is derived is what it would be without packing."""
+    first_subjects = [random_uscc() for _ in range(3)]
+    later_subjects = [random_uscc() for _ in range(2)]
+    first = _penalties(first_subjects, 0)
+    objection = f.objection_filed(subject_id=first_subjects[0], occurred_at=at(2024, 3, 2))
+    later = [
+        *_penalties(later_subjects, 10),
+        Incoming("credit.objection.v1", 0, 1, first_subjects[0].encode(), encode_model(objection)),
+    ]
+    settings = Settings(redis_prefix=f"p{uuid.uuid4().hex[:8]}:", clock="redis")
+    one, other = build_platform(settings), build_platform(settings)
+    keys = one.keys
+    seen: dict[str, Any] = {}
+
+    async def stored_formats(subjects: Sequence[str]) -> set[int]:
+        values = [v for s in subjects for v in (await one.redis.hgetall(keys.events(s))).values()]
+        return {v[0] for v in values}
+
+    async def go() -> None:
+        await one.redis.set(keys.clock, int(at(2024, 3, 5).timestamp() * 1000))
+        worker_one, worker_other = one.processor(Letters()), other.processor(Letters())
+        worker_one.trainer, worker_other.trainer = Trainer(wanted=3), Trainer(wanted=2)
+        await worker_one.handle(first)
+        seen["current"] = await one.redis.hget(keys.packing, "events:current")
+        seen["first formats"] = await stored_formats(first_subjects)
+        await worker_other.handle(later)  # reads a subject the first worker stored
+        seen["dictionaries"] = {
+            p.store.packing.current.id.hex() for p in (one, other) if p.store.packing.current
+        }
+        seen["later formats"] = await stored_formats(later_subjects)
+        # Redis lost the dictionary (a restart without its last writes): the first worker
+        # sees a server it has not stored it on, and stores it again with its next change.
+        await one.redis.delete(keys.packing)
+        await one.store.server_id()
+        await worker_one.handle(_penalties([random_uscc()], 20))
+        seen["current again"] = await one.redis.hget(keys.packing, "events:current")
+        for platform in (one, other):
+            await platform.redis.aclose()
+
+    asyncio.run(go())
+    unpacked = _run([first, later])  # one worker, too few records for a dictionary
+    try:
+        assert seen["current"] is not None
+        assert seen["first formats"] == {FORMAT_2}
+        assert seen["dictionaries"] == {seen["current"].decode()}
+        assert seen["later formats"] == {FORMAT_2}
+        assert seen["current again"] == seen["current"]
+        for subject in [*first_subjects, *later_subjects]:
+            assert _notice_ids(settings, subject) == _notice_ids(unpacked, subject)
+        assert {a for _, a, _ in _notice_ids(settings, first_subjects[0])} == {
+            "INITIATE",
+            "SUSPEND",
+        }
+    finally:
+        _clean(settings)
+        _clean(unpacked)

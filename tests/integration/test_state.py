@@ -18,6 +18,7 @@ from creditflow.demo.space import Space
 from schemas.identifiers import mask_resident_id, mask_subject_name
 from streams.rebuild import active_workers, rebuild
 from streams.rules.notices import notice_id
+from streams.store.eventpacking import FORMAT_2
 from streams.store.packing import load_json
 from tests import factories as f
 from tests.conftest import RunCli
@@ -117,6 +118,16 @@ def told_pairs(h: Harness, subject: str) -> list[tuple[str, str, str, int]]:
     return sorted(pairs)
 
 
+def stored_formats(h: Harness) -> set[int]:
+    """The first bytes of the stored events: their formats (streams.store.eventpacking)."""
+    prefix = h.settings.redis_prefix
+    return {
+        value[0]
+        for key in h.redis.scan_iter(f"{prefix}{{*}}:events")
+        for value in h.redis.hvals(key)
+    }
+
+
 def digest(h: Harness, cli: RunCli) -> dict[str, Any]:
     result = cli("state", "digest", "--json", env=h.env)
     assert result.returncode == 0, result.stderr
@@ -173,7 +184,13 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     assert "notices restored" in again.stdout
     assert digest(h, cli) == before
 
+    # The events were stored packed with the dictionary the workers made, which the rebuilds
+    # kept; one into a Redis without any makes one of the first records of the log.
+    assert stored_formats(h) == {FORMAT_2}
+    h.redis.delete(f"{prefix}packing")
     alone = rebuild(h.settings, processes=1)  # every step in this process
     assert digest(h, cli) == before
+    assert h.redis.hget(f"{prefix}packing", "events:current") is not None
+    assert stored_formats(h) == {FORMAT_2}
     assert (alone.stored, alone.queued, alone.answered) == (stored, 0, report.answered)
     assert told_pairs(h, f.PERSON) == told_before
