@@ -14,7 +14,9 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import redis
 from confluent_kafka import TopicPartition
 
 from creditflow.bench.errors import BenchError
@@ -50,6 +52,11 @@ class Latency:
     p95: float
     p99: float
     max: float
+    #: Redis rewrites of its append-only file that overlapped the measurement (each a forked
+    #: process busy on a core for seconds: on two cores, the tail is then that rewrite).
+    redis_rewrites: int = 0
+    #: Seconds spent compacting Redis's append-only file just before (``compact_redis``).
+    redis_compacted_seconds: float = 0.0
 
 
 class NoticeProbe(threading.Thread):
@@ -122,12 +129,56 @@ def _new_company(rng: random.Random) -> Subject:
     )
 
 
+def _persistence(client: redis.Redis) -> dict[str, Any]:
+    info: dict[str, Any] = client.info("persistence")
+    return info
+
+
+def compact_redis(settings: Settings, timeout: float = 600.0) -> float:
+    """Have Redis rewrite its append-only file now, and wait until it has; the seconds taken.
+
+    Redis rewrites the file by itself whenever it has doubled, in a forked process that keeps a
+    core busy for seconds to tens of seconds with the bench's data; whether that falls in the
+    latency minute decided its p99 between runs. Rewritten just before, it is not due again
+    until the file has doubled once more."""
+    client = redis.Redis.from_url(settings.redis_dsn)
+    began = time.monotonic()
+    try:
+        if not _persistence(client).get("aof_enabled"):
+            return 0.0
+        try:
+            client.bgrewriteaof()
+        except redis.ResponseError as exc:  # one already running: waited for below
+            if "in progress" not in str(exc):
+                raise
+        while True:
+            state = _persistence(client)
+            if not (state["aof_rewrite_in_progress"] or state["aof_rewrite_scheduled"]):
+                return time.monotonic() - began
+            if time.monotonic() - began > timeout:
+                raise BenchError(f"Redis did not rewrite its append-only file in {timeout:g} s")
+            time.sleep(0.2)
+    finally:
+        client.close()
+
+
+def _rewrites(settings: Settings) -> int:
+    client = redis.Redis.from_url(settings.redis_dsn)
+    try:
+        return int(_persistence(client).get("aof_rewrites", 0))
+    finally:
+        client.close()
+
+
 def measure(
     settings: Settings,
     events: list[Offered],
     rate: float,
 ) -> Latency:
-    """Produce ``events`` at ``rate`` per second; the penalties' publish → notice latencies."""
+    """Produce ``events`` at ``rate`` per second; the penalties' publish → notice latencies.
+    Redis's append-only file is compacted first (``compact_redis``)."""
+    compacted = compact_redis(settings)
+    rewrites_before = _rewrites(settings)
     probe = NoticeProbe(settings)
     probe.start()
     producer = bulk_producer(settings, "creditflow-bench-latency", **{"linger.ms": 1})
@@ -169,4 +220,6 @@ def measure(
         p95=cuts[94],
         p99=cuts[98],
         max=delays[-1],
+        redis_rewrites=_rewrites(settings) - rewrites_before,
+        redis_compacted_seconds=compacted,
     )

@@ -122,6 +122,8 @@ class Figures:
                 "p95_seconds": round(self.latency.p95, 4),
                 "p99_seconds": round(self.latency.p99, 4),
                 "max_seconds": round(self.latency.max, 4),
+                "redis_rewrites_during": self.latency.redis_rewrites,
+                "redis_compacted_before_seconds": round(self.latency.redis_compacted_seconds, 1),
             },
             "rebuild": {
                 "seconds": round(self.rebuild_seconds, 3),
@@ -172,7 +174,7 @@ def table(figures: dict[str, Any]) -> Table:
         f"latency at {lat['offered_events_per_second']:,.0f} events/s",
         f"p50 {lat['p50_seconds'] * 1000:,.0f} ms · p95 {lat['p95_seconds'] * 1000:,.0f} ms · "
         f"p99 {lat['p99_seconds'] * 1000:,.0f} ms",
-        "",
+        f"Redis rewrites during it: {lat.get('redis_rewrites_during', '—')}",
     )
     runs_same = figures.get("runs_digest_equal")
     if runs_same is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from confluent_kafka.admin import AdminClient
 
 from creditflow.departments import load_departments
@@ -49,6 +50,8 @@ def ratios(node: Any) -> Iterator[tuple[str, Any]]:
 
 def test_a_small_bench_measures_every_figure(namespace: str, tmp_path: Path, cli: RunCli) -> None:
     output = tmp_path / "figures.json"
+    redis_client = redis.Redis.from_url(Settings().redis_dsn)
+    rewrites_before = int(redis_client.info("persistence")["aof_rewrites"])
     result = cli(
         "bench", "--events", "2000", "--subjects", "500", "--latency-seconds", "5",
         "--namespace", namespace, "--output", str(output),
@@ -70,4 +73,8 @@ def test_a_small_bench_measures_every_figure(namespace: str, tmp_path: Path, cli
     assert len(found) == 4  # two runs, each against both ceilings
     assert all(isinstance(v, float) and v > 0 for _, v in found), found
     assert figures["latency"]["notices_received"] == figures["latency"]["penalties"]
+    # Redis's append-only file was rewritten before the latency was measured, not during it.
+    assert int(redis_client.info("persistence")["aof_rewrites"]) > rewrites_before
+    assert figures["latency"]["redis_rewrites_during"] == 0
+    redis_client.close()
     assert "creditflow bench" in result.stdout
