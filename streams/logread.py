@@ -18,6 +18,7 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from creditflow.errors import CreditflowError
 from creditflow.settings import Settings
+from streams.intake import Incoming
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,14 @@ def log_range(consumer: Consumer, topics: Sequence[str]) -> LogRange:
             f"Kafka did not give the offsets of {', '.join(topics)}: {exc.args[0].str()}"
         ) from exc
     return LogRange(starts, ends)
+
+
+def incoming(message: Message) -> Incoming:
+    """A message read from the log, as the workers take one in."""
+    return Incoming(
+        str(message.topic()), int(message.partition() or 0), int(message.offset() or 0),
+        message.key(), message.value(),
+    )  # fmt: skip
 
 
 def read_log(

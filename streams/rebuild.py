@@ -45,9 +45,9 @@ from schemas.errors import ContractError
 from schemas.events import FeedbackReported
 from streams.bootstrap import Platform, build_platform
 from streams.collector import tuned_for_throughput
-from streams.intake import Accepted, Incoming, Rejected, accept
+from streams.intake import Accepted, Rejected, accept
 from streams.keyspace import delete_keys
-from streams.logread import LogRange, log_range, read_consumer, read_log
+from streams.logread import LogRange, incoming, log_range, read_consumer, read_log
 from streams.processor import FactCache
 from streams.restore import Answer, RestoredNotices, SentNotice, apply_answers, masks
 from streams.restore import restore_notices as restore
@@ -211,11 +211,7 @@ class _Rebuild:
         with closing(read_log(self.settings, topics, self._range(topics))) as batches:
             for batch in batches:
                 for message in batch:
-                    incoming = Incoming(
-                        str(message.topic()), int(message.partition() or 0),
-                        int(message.offset() or 0), message.key(), message.value(),
-                    )  # fmt: skip
-                    outcome = accept(incoming, self.settings.topics, departments, now)
+                    outcome = accept(incoming(message), self.settings.topics, departments, now)
                     if isinstance(outcome, Accepted) and outcome.fact is not None:
                         trainer.add(outcome.value)
                 if trainer.made is not None:
@@ -416,14 +412,11 @@ def _store_events(
                 facts: list[tuple[str, Fact] | None] = []  # a command's event, if it stores one
                 for message in batch:
                     read += 1
-                    incoming = Incoming(
-                        str(message.topic()), int(message.partition() or 0),
-                        int(message.offset() or 0), message.key(), message.value(),
-                    )  # fmt: skip
-                    if (incoming.topic, incoming.partition, incoming.offset) in refused_offsets:
+                    taken = incoming(message)
+                    if (taken.topic, taken.partition, taken.offset) in refused_offsets:
                         refused += 1
                         continue
-                    outcome = accept(incoming, topics, departments, now)
+                    outcome = accept(taken, topics, departments, now)
                     if isinstance(outcome, Rejected):
                         refused += 1  # already dead-lettered when the workers met it
                     elif outcome.fact is None:
@@ -434,7 +427,7 @@ def _store_events(
                         pipe.hsetnx(keys.events(sid), outcome.event_id, value)
                         facts.append((outcome.event_id, outcome.fact))
                         if outcome.name in MAY_WAIT:  # the derivation keeps those that wait
-                            pipe.hsetnx(keys.waiting(sid), outcome.event_id, incoming.source())
+                            pipe.hsetnx(keys.waiting(sid), outcome.event_id, taken.source())
                             facts.append(None)
                         subjects.add(sid)
                 for new, fact in zip(pipe.execute(), facts, strict=True):

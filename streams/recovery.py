@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 
 from creditflow.settings import Settings
 from streams.intake import Incoming
-from streams.logread import LogRange, LogReadError, read_consumer, read_log
+from streams.logread import LogRange, LogReadError, incoming, read_consumer, read_log
 from streams.ordering import Partition, Stamped
 from streams.processor import BatchReport, Processor
 
@@ -154,10 +154,7 @@ class Recovery:
 
 
 def _stamped(m: Message) -> Stamped:
-    incoming = Incoming(
-        str(m.topic()), int(m.partition() or 0), int(m.offset() or 0), m.key(), m.value()
-    )
-    return Stamped(m.timestamp()[1], incoming)
+    return Stamped(m.timestamp()[1], incoming(m))
 
 
 def _committed(settings: Settings, partitions: Sequence[Partition]) -> dict[Partition, int]:

@@ -53,11 +53,19 @@ def current_packing(client: SyncRedis, keys: Keys) -> EventPacking:
     current = client.hget(keys.packing, CURRENT)
     if current is not None:
         field_ = _dictionary_field(bytes.fromhex(_text(current)))
-        data = client.hget(keys.packing, field_)
-        if not isinstance(data, bytes) or _dictionary_field(dictionary_id(data)) != field_:
-            raise PackingError(f"the current event dictionary {field_!r} is not stored whole")
-        packing.use(data)
+        packing.use(_stored_dictionary(field_, client.hget(keys.packing, field_)))
     return packing
+
+
+def _stored_dictionary(field_: bytes, data: Any) -> bytes:
+    """The dictionary read from ``field_`` of the packing hash, checked to be the one named."""
+    if data is None:
+        raise DictionaryNotFoundError(f"Redis holds no event dictionary {field_!r}")
+    if not isinstance(data, bytes):  # a client that decodes replies
+        raise PackingError("event dictionaries are read with a client that gives bytes")
+    if _dictionary_field(dictionary_id(data)) != field_:
+        raise PackingError(f"the event dictionary stored as {field_!r} is not the one named")
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +163,7 @@ class Store:
         fields = [_dictionary_field(ident) for ident in sorted(idents)]
         found = await self.redis.hmget(self.keys.packing, fields)
         for field_, data in zip(fields, found, strict=True):
-            if data is None:
-                raise DictionaryNotFoundError(f"Redis holds no event dictionary {field_!r}")
-            if not isinstance(data, bytes):  # a client that decodes replies
-                raise PackingError("event dictionaries are read with a client that gives bytes")
-            if _dictionary_field(dictionary_id(data)) != field_:
-                raise PackingError(f"the event dictionary stored as {field_!r} is not its own")
-            self.packing.add(data)
+            self.packing.add(_stored_dictionary(field_, data))
 
     async def adopt_dictionary(self) -> bool:
         """Pack new events with the deployment's current event dictionary, if there is one and
