@@ -77,28 +77,27 @@ def await_chain(task: asyncio.Task[Any]) -> str:
     return " → ".join(parts)
 
 
-def _coroutines(coroutine: Any) -> list[str]:
-    parts = []
+def _frames(coroutine: Any) -> list[FrameType]:
+    """The frames of ``coroutine`` and of what it awaits, outermost first."""
+    frames = []
     for _ in range(DEPTH):
         frame = _frame_of(coroutine)
         if frame is None:
             break
-        parts.append(_where(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+        frames.append(frame)
         coroutine = _awaited_by(coroutine)
-    return parts
+    return frames
+
+
+def _coroutines(coroutine: Any) -> list[str]:
+    return [_where(f.f_code.co_filename, f.f_lineno, f.f_code.co_name) for f in _frames(coroutine)]
 
 
 def _wait_for_inner(coroutine: Any) -> asyncio.Future[Any] | None:
-    innermost = None
-    for _ in range(DEPTH):
-        frame = _frame_of(coroutine)
-        if frame is None:
-            break
-        innermost = frame
-        coroutine = _awaited_by(coroutine)
-    if innermost is None or innermost.f_code is not asyncio.wait_for.__code__:
+    frames = _frames(coroutine)
+    if not frames or frames[-1].f_code is not asyncio.wait_for.__code__:
         return None
-    inner = innermost.f_locals.get("fut")
+    inner = frames[-1].f_locals.get("fut")
     return inner if isinstance(inner, asyncio.Future) and not inner.done() else None
 
 

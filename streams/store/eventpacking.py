@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from schemas.codec import decode, encode
 from schemas.errors import ContractError
 from schemas.identifiers import is_personal
-from streams.store.packing import PackingError
+from streams.store.packing import PackingError, inflate
 
 FORMAT_2 = 2
 ID_BYTES = 4
@@ -65,14 +65,7 @@ class EventDictionary:
         return bytes((FORMAT_2,)) + self.id + compressor.compress(value) + compressor.flush()
 
     def unpack(self, stored: bytes) -> bytes:
-        decompressor = zlib.decompressobj(_WBITS, self.data)
-        try:
-            value = decompressor.decompress(stored[1 + ID_BYTES :]) + decompressor.flush()
-        except zlib.error as exc:
-            raise PackingError(f"stored event in format 2 does not decompress: {exc}") from exc
-        if not decompressor.eof or decompressor.unused_data:
-            raise PackingError("stored event in format 2 is truncated or has bytes after its end")
-        return value
+        return inflate(stored[1 + ID_BYTES :], _WBITS, self.data, "stored event in format 2")
 
 
 def dictionary_id(data: bytes) -> bytes:

@@ -6,8 +6,9 @@ DEFLATE primed with a preset dictionary holding those strings (``packing-1.dict`
 a snapshot from some 1.2 KB to 0.1 KB and a told map from 0.9 KB to 30 bytes.
 
 Format 1's dictionary is part of the stored format: it never changes, or values written with it
-could no longer be read (a test checks its hash). A better dictionary is format 2, with format 1
-still read. It was made from the state of a demo workload under the default policy: one snapshot
+could no longer be read (a test checks its hash). A better dictionary would be a new format
+byte (3: format 2 is the stored events', ``streams.store.eventpacking``), with format 1 still
+read. Format 1's was made from the state of a demo workload under the default policy: one snapshot
 of each common shape and one told entry per measure, with subject ids, names and record
 references blanked.
 
@@ -64,13 +65,19 @@ def unpack(stored: bytes) -> bytes:
         return stored
     if stored[0] != FORMAT_1:
         raise PackingError(f"stored value in unknown format {stored[0]}")
-    decompressor = zlib.decompressobj(_WBITS, DICTIONARY_1)
+    return inflate(stored[1:], _WBITS, DICTIONARY_1, "stored value in format 1")
+
+
+def inflate(data: bytes, wbits: int, dictionary: bytes, what: str) -> bytes:
+    """Raw DEFLATE ``data`` primed with ``dictionary``, whole: an error (naming ``what``) if it
+    does not decompress, stops short or has bytes after its end."""
+    decompressor = zlib.decompressobj(wbits, dictionary)
     try:
-        value = decompressor.decompress(stored[1:]) + decompressor.flush()
+        value = decompressor.decompress(data) + decompressor.flush()
     except zlib.error as exc:
-        raise PackingError(f"stored value in format 1 does not decompress: {exc}") from exc
+        raise PackingError(f"{what} does not decompress: {exc}") from exc
     if not decompressor.eof or decompressor.unused_data:
-        raise PackingError("stored value in format 1 is truncated or has bytes after its end")
+        raise PackingError(f"{what} is truncated or has bytes after its end")
     return value
 
 
