@@ -42,6 +42,9 @@ SEEK_TIMEOUT = 10.0
 #: with where it waits (streams.watchdog), in s.
 BUSY_AFTER = 60.0
 BLOCKED_AFTER = 20.0
+#: After how long a worker loop that has not turned has every thread's stack written to its
+#: stderr by faulthandler, which needs no Python thread to run (s).
+FROZEN_AFTER = 45.0
 
 
 class FaustDeadLetters:
@@ -340,7 +343,12 @@ def create_app(platform: Platform) -> faust.App:
     async def watch_loops() -> None:
         """The worker's loop and faust's consumer thread's loop: either not turning for long is
         logged with every thread's stack."""
-        LoopWatch(asyncio.get_running_loop(), "worker", blocked_after=BLOCKED_AFTER).start()
+        LoopWatch(
+            asyncio.get_running_loop(),
+            "worker",
+            blocked_after=BLOCKED_AFTER,
+            frozen_after=FROZEN_AFTER,
+        ).start()
         for _ in range(600):  # the consumer thread starts with the consumer
             thread_loop = getattr(getattr(app.consumer, "_thread", None), "thread_loop", None)
             if thread_loop is not None:

@@ -15,6 +15,7 @@ Neither changes what the worker does.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
 import sys
 import threading
@@ -131,10 +132,16 @@ class LoopWatch:
         *,
         blocked_after: float = 20.0,
         interval: float = 1.0,
+        frozen_after: float | None = None,
     ) -> None:
         self.loop = loop
         self.name = name
         self.blocked_after = blocked_after
+        # The watching thread needs the GIL to report: a process where no Python thread runs
+        # any more (a C call holding the GIL, a deadlock in logging) would say nothing. With
+        # ``frozen_after``, faulthandler's own C thread writes every thread's Python stack to
+        # stderr if the loop has not turned for that long (one such timer per process).
+        self.frozen_after = frozen_after
         self.interval = interval
         self.reports = 0
         self._beat = time.monotonic()
@@ -152,14 +159,19 @@ class LoopWatch:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.frozen_after is not None:
+            faulthandler.cancel_dump_traceback_later()
         if self._thread is not None:
             self._thread.join(self.interval * 2)
 
     def _turned(self) -> None:
         self._beat = time.monotonic()
         self._loop_thread = threading.get_ident()
-        if not self._stop.is_set() and not self.loop.is_closed():
-            self.loop.call_later(self.interval / 2, self._turned)
+        if self._stop.is_set() or self.loop.is_closed():
+            return
+        if self.frozen_after is not None:  # armed again: it fires only if the loop stops
+            faulthandler.dump_traceback_later(self.frozen_after, file=sys.stderr)
+        self.loop.call_later(self.interval / 2, self._turned)
 
     def _watch(self) -> None:
         blocked_since: float | None = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 import threading
 import time
 
@@ -150,3 +152,32 @@ def test_an_await_chain_follows_wait_for_into_the_task_it_runs() -> None:
 
     chain = asyncio.run(main())
     assert chain.index("wait_for") < chain.index("_middle") < chain.index("_innermost")
+
+
+FROZEN = """
+import asyncio, time
+from streams.watchdog import LoopWatch
+
+def stuck_in_here():
+    time.sleep(2.0)
+
+async def main():
+    LoopWatch(asyncio.get_running_loop(), "test", blocked_after=60, frozen_after=0.5).start()
+    await asyncio.sleep(0.3)  # turning: nothing written
+    print("turned", flush=True)
+    stuck_in_here()
+
+asyncio.run(main())
+"""
+
+
+def test_a_frozen_loop_has_every_thread_written_out_by_faulthandler() -> None:
+    # In a process of its own: faulthandler's timer is one per process, and it writes to the
+    # process's stderr.
+    done = subprocess.run(
+        [sys.executable, "-c", FROZEN], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout == "turned\n"
+    assert "Timeout (0:00:00.500000)!" in done.stderr
+    assert "stuck_in_here" in done.stderr
+    assert done.stderr.count("Timeout") == 1  # written once, not while the loop turned
