@@ -169,9 +169,18 @@ class LoopWatch:
         self._loop_thread = threading.get_ident()
         if self._stop.is_set() or self.loop.is_closed():
             return
-        if self.frozen_after is not None:  # armed again: it fires only if the loop stops
-            faulthandler.dump_traceback_later(self.frozen_after, file=sys.stderr)
         self.loop.call_later(self.interval / 2, self._turned)
+        if self.frozen_after is not None:  # armed again: it fires only if the loop stops
+            self._arm_faulthandler(self.frozen_after)
+
+    def _arm_faulthandler(self, after: float) -> None:
+        # The process's own stderr: a worker's ``sys.stderr`` is replaced by a logging proxy
+        # (mode's) that has no file descriptor for faulthandler to write to.
+        try:
+            faulthandler.dump_traceback_later(after, file=sys.__stderr__)
+        except (AttributeError, OSError, ValueError, RuntimeError) as exc:
+            self.frozen_after = None
+            logger.warning("a frozen %s loop cannot be written out: %r", self.name, exc)
 
     def _watch(self) -> None:
         blocked_since: float | None = None

@@ -155,8 +155,15 @@ def test_an_await_chain_follows_wait_for_into_the_task_it_runs() -> None:
 
 
 FROZEN = """
-import asyncio, time
+import asyncio, sys, time
 from streams.watchdog import LoopWatch
+
+class NoFileno:  # what a faust worker's sys.stderr is: a logging proxy without a descriptor
+    def write(self, text): return len(text)
+    def flush(self): pass
+    def fileno(self): raise NotImplementedError()
+
+sys.stderr = NoFileno()
 
 def stuck_in_here():
     time.sleep(2.0)
