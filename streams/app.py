@@ -24,7 +24,7 @@ from streams.metrics import Metrics
 from streams.observability import install_metrics
 from streams.ordering import Partition, Reorder, Stamped, WaitingClock
 from streams.recovery import Recovery
-from streams.watchdog import BusyWatch, LoopWatch
+from streams.watchdog import BusyWatch, LoopWatch, consumer_state
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ SEEK_TIMEOUT = 10.0
 #: with where it waits (streams.watchdog), in s.
 BUSY_AFTER = 60.0
 BLOCKED_AFTER = 20.0
+#: After how long a rebalance that has not ended, or an input partition sought again and still
+#: silent, is reported with what faust's and aiokafka's consumer hold (s); again as often.
+CONSUMER_STUCK_AFTER = 60.0
 #: After how long a worker loop that has not turned has every thread's stack written to its
 #: stderr by faulthandler, which needs no Python thread to run (s).
 FROZEN_AFTER = 45.0
@@ -94,6 +97,9 @@ class _Intake:
         self._forced: dict[str, int] = {}
         self._paused: set[Partition] = set()  # partitions not fetched: they are far ahead
         self._refetched: dict[Partition, float] = {}  # when a silent partition was sought
+        self._sought: dict[Partition, int] = {}  # seeks of a partition with no delivery since
+        self._rebalancing_since: float | None = None
+        self._consumer_told = -CONSUMER_STUCK_AFTER
         self._lock = asyncio.Lock()
         self.watch = BusyWatch("the intake", BUSY_AFTER)
 
@@ -140,6 +146,8 @@ class _Intake:
             self.reorder.assign(partitions)
         self.reorder.add(again)
         self.recovery.delivered([s.message for s in (*again, *messages)])
+        for stamped in messages:
+            self._sought.pop(stamped.partition, None)
         self.reorder.add(messages)
         ready = self.reorder.release(self.behind)
         self._count_forced()
@@ -201,6 +209,7 @@ class _Intake:
         offsets = {TP(*p): self.recovery.position(p) for p in silent}
         for p in silent:
             self._refetched[p] = self.clock()
+            self._sought[p] = self._sought.get(p, 0) + 1
             logger.warning(
                 "input partition %s|%d has messages from offset %d on and was silent for "
                 "%.0f s: fetching it again from there",
@@ -221,6 +230,38 @@ class _Intake:
             )
         except Exception as exc:  # Kafka away, a rebalance: the next silence tries again
             logger.warning("seeking silent input partitions failed: %s", exc)
+        again = sorted(p for p in silent if self._sought[p] >= 2)
+        if again:
+            self._tell_consumer(
+                f"input partitions sought again and still silent ({len(again)})", again
+            )
+
+    def note_assigned(self) -> None:
+        """Between deliveries: the partitions assigned, so that one that never delivered
+        anything (a worker that joined and was given nothing) counts as silent too."""
+        if not self.busy and not self.app.rebalancing:
+            self.reorder.assign(self.assigned())
+
+    def check_consumer(self) -> None:
+        """A rebalance that has not ended for long is reported with the consumer's state."""
+        now = time.monotonic()
+        if not self.app.rebalancing:
+            self._rebalancing_since = None
+            return
+        if self._rebalancing_since is None:
+            self._rebalancing_since = now
+        elif now - self._rebalancing_since >= CONSUMER_STUCK_AFTER:
+            self._tell_consumer(
+                f"a rebalance has not ended for {now - self._rebalancing_since:.0f} s",
+                sorted(self.assigned()),
+            )
+
+    def _tell_consumer(self, what: str, partitions: list[Partition]) -> None:
+        now = time.monotonic()
+        if now - self._consumer_told < CONSUMER_STUCK_AFTER:
+            return
+        self._consumer_told = now
+        logger.warning("%s; the consumer:\n%s", what, consumer_state(self.app, partitions))
 
     def _count_forced(self) -> None:
         for cause, count in self.reorder.forced.items():
@@ -331,13 +372,16 @@ def create_app(platform: Platform) -> faust.App:
     async def release_held() -> None:
         """Messages held for a partition that has since caught up or fallen silent; a silent
         partition that has messages the worker was not given, even with nothing held."""
+        intake.note_assigned()
         if not intake.busy and (intake.reorder.held or intake.silent()):
             await intake.take_in([])
 
     @app.timer(5.0)
     async def report_stuck() -> None:
-        """A step that has held the intake for long is logged with where it waits."""
+        """A step that has held the intake for long is logged with where it waits; a rebalance
+        that has not ended for long, with what the consumer holds."""
         intake.watch.check()
+        intake.check_consumer()
 
     @app.task
     async def watch_loops() -> None:

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterable
 from types import FrameType
 from typing import Any
 
@@ -177,6 +178,8 @@ class LoopWatch:
         # The process's own stderr: a worker's ``sys.stderr`` is replaced by a logging proxy
         # (mode's) that has no file descriptor for faulthandler to write to.
         try:
+            if sys.__stderr__ is None:
+                raise ValueError("the process has no stderr")
             faulthandler.dump_traceback_later(after, file=sys.__stderr__)
         except (AttributeError, OSError, ValueError, RuntimeError) as exc:
             self.frozen_after = None
@@ -241,3 +244,70 @@ class BusyWatch:
             await_chain(holder),
             thread_stacks(threading.get_ident()),
         )
+
+
+def _get(obj: Any, *path: str) -> Any:
+    for name in path:
+        obj = getattr(obj, name, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _call(obj: Any, *path: str) -> Any:
+    method = _get(obj, *path)
+    return method() if callable(method) else None
+
+
+def consumer_state(app: Any, partitions: Iterable[tuple[str, int]]) -> str:
+    """Why faust's consumer may deliver nothing: its rebalance, flow control and recovery flags,
+    and for each of ``partitions`` what faust and aiokafka hold of it (paused, position,
+    highwater, when last fetched). Read from another thread's objects without a lock: a
+    diagnostic, each part said as found, never relied on."""
+    consumer = getattr(app, "consumer", None)
+    kafka = _get(consumer, "_thread", "_consumer")
+    flags = {
+        "rebalancing": getattr(app, "rebalancing", None),
+        "generation": getattr(app, "consumer_generation_id", None),
+        "flow control active": _call(app, "flow_control", "is_active"),
+        "consumer flow active": getattr(consumer, "flow_active", None),
+        "recovery completed": _call(app, "tables", "recovery", "completed", "is_set"),
+        "fetcher started": _call(app, "_fetcher", "_started", "is_set"),
+        "fetcher stopping": _get(app, "_fetcher", "should_stop"),
+        "aiokafka fetch task done": _call(kafka, "_fetcher", "_fetch_task", "done"),
+        "aiokafka coordination task done": _call(
+            kafka, "_coordinator", "_coordination_task", "done"
+        ),
+        "aiokafka rejoin needed": _call(kafka, "_coordinator", "_rejoin_needed_fut", "done"),
+    }
+    lines = ["  " + ", ".join(f"{k}: {v}" for k, v in flags.items())]
+    active = getattr(consumer, "_active_partitions", None)
+    paused = getattr(consumer, "_paused_partitions", None) or set()
+    buffered = getattr(consumer, "_buffered_partitions", None) or set()
+    assignment = _get(kafka, "_subscription", "subscription", "assignment")
+    for topic, partition in sorted(partitions):
+        tp = (topic, partition)  # equal to faust's and aiokafka's TP named tuples
+        lines.append(
+            f"  {topic}|{partition}: faust active {active is None or tp in active}, "
+            f"paused {tp in paused}, buffer full {tp in buffered}; "
+            + _aiokafka_state(assignment, topic, partition)
+        )
+    return "\n".join(lines)
+
+
+def _aiokafka_state(assignment: Any, topic: str, partition: int) -> str:
+    if assignment is None:
+        return "aiokafka: no assignment"
+    try:  # a plain tuple finds aiokafka's TopicPartition key
+        state = assignment.state_value((topic, partition))
+    except Exception:  # a diagnostic: whatever it finds
+        state = None
+    if state is None:
+        return "aiokafka: not assigned"
+    fetched = getattr(state, "timestamp", None)  # wall-clock ms of the last fetch response
+    when = f"{time.time() - fetched / 1000:.0f} s ago" if fetched else "never"
+    return (
+        f"aiokafka: status {getattr(state, '_status', '?')}, position "
+        f"{getattr(state, '_position', '?')}, highwater {getattr(state, 'highwater', '?')}, "
+        f"paused {getattr(state, 'paused', '?')}, last fetched {when}"
+    )

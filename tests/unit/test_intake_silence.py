@@ -122,3 +122,49 @@ def test_a_seek_that_never_finishes_does_not_hold_the_intake(
 
     asyncio.run(refetch())  # returns: TimeoutError here would mean the intake waited on
     assert consumer.sought == [{TP(*PENALTY): 100}]
+
+
+def test_a_partition_assigned_that_never_delivered_counts_as_silent() -> None:
+    # A worker that joined and was given partitions, but never any of their messages: no
+    # delivery ever told the intake of them, so only the assignment does.
+    clock = Clock()
+    consumer = Consumer({PENALTY: 120, REPAIR: 40})
+    worker = intake(consumer, {PENALTY: 100, REPAIR: 40}, clock)
+    worker.reorder = Reorder(10, 10.0, worker.clock)  # nothing known of any partition
+    clock.now = 30.0
+    assert worker.silent() == []
+    worker.note_assigned()
+    clock.now = 34.0
+    assert worker.silent() == []
+    clock.now = 35.0
+    assert worker.silent() == [PENALTY]
+
+
+def test_assignment_is_not_noted_during_a_rebalance() -> None:
+    clock = Clock()
+    consumer = Consumer({PENALTY: 120, REPAIR: 40})
+    worker = intake(consumer, {PENALTY: 100, REPAIR: 40}, clock)
+    worker.reorder = Reorder(10, 10.0, worker.clock)
+    worker.app.rebalancing = True
+    worker.note_assigned()
+    clock.now = 60.0
+    assert worker.silent() == []
+
+
+def test_a_partition_sought_twice_and_still_silent_has_the_consumer_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock()
+    consumer = Consumer({PENALTY: 120, REPAIR: 40})
+    worker = intake(consumer, {PENALTY: 100, REPAIR: 40}, clock)
+    clock.now = 5.0
+    asyncio.run(worker._refetch_silent())
+    assert "the consumer:" not in caplog.text  # sought once: no report yet
+    clock.now = 10.0
+    asyncio.run(worker._refetch_silent())
+    assert "input partitions sought again and still silent (1); the consumer:" in caplog.text
+    assert "credit.penalty.v1|0: faust active" in caplog.text
+    caplog.clear()
+    clock.now = 15.0
+    asyncio.run(worker._refetch_silent())
+    assert "the consumer:" not in caplog.text  # reported at most once a minute

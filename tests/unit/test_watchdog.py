@@ -8,10 +8,13 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
+from aiokafka.consumer.subscription_state import SubscriptionState  # type: ignore[import-untyped]
+from aiokafka.structs import TopicPartition  # type: ignore[import-untyped]
 
-from streams.watchdog import BusyWatch, LoopWatch, await_chain, thread_stacks
+from streams.watchdog import BusyWatch, LoopWatch, await_chain, consumer_state, thread_stacks
 
 
 async def _innermost(never: asyncio.Future[None]) -> None:
@@ -188,3 +191,37 @@ def test_a_frozen_loop_has_every_thread_written_out_by_faulthandler() -> None:
     assert "Timeout (0:00:00.500000)!" in done.stderr
     assert "stuck_in_here" in done.stderr
     assert done.stderr.count("Timeout") == 1  # written once, not while the loop turned
+
+
+def test_the_consumer_report_says_what_faust_and_aiokafka_hold_of_each_partition() -> None:
+    async def main() -> str:
+        subscription = SubscriptionState()
+        subscription.assign_from_user({TopicPartition("t", 0), TopicPartition("t", 1)})
+        fetched = subscription.subscription.assignment.state_value(TopicPartition("t", 0))
+        fetched.seek(42)
+        fetched.highwater = 50
+        fetched.timestamp = int(time.time() * 1000) - 3000
+        subscription.pause(TopicPartition("t", 1))
+        consumer = SimpleNamespace(
+            _thread=SimpleNamespace(_consumer=SimpleNamespace(_subscription=subscription)),
+            flow_active=True,
+            _active_partitions={("t", 0)},
+            _paused_partitions={("t", 1)},
+            _buffered_partitions=set(),
+        )
+        app = SimpleNamespace(rebalancing=False, consumer_generation_id=5, consumer=consumer)
+        return consumer_state(app, [("t", 1), ("t", 0), ("t", 2)])
+
+    report = asyncio.run(main()).splitlines()
+    assert "rebalancing: False" in report[0]
+    assert "generation: 5" in report[0]
+    assert "consumer flow active: True" in report[0]
+    assert "recovery completed: None" in report[0]  # what it could not find, said so
+    assert report[1].startswith("  t|0: faust active True, paused False")
+    assert "position 42, highwater 50, paused False, last fetched 3 s ago" in report[1]
+    assert report[2].startswith("  t|1: faust active False, paused True")
+    assert "paused True, last fetched never" in report[2]
+    assert (
+        report[3]
+        == "  t|2: faust active False, paused False, buffer full False; aiokafka: not assigned"
+    )
