@@ -38,6 +38,12 @@ ORDER_INTERVAL = 0.1
 #: faust's consumer thread, which a rebalance or a broker outage can hold: the intake holds its
 #: messages unacknowledged meanwhile, so it does not wait on that thread for long.
 SEEK_TIMEOUT = 10.0
+#: How often the worker's consumer reads the input topics' metadata again even if nothing
+#: failed (s). The group leader assigns partitions with the metadata it has: right after a
+#: broker restart that may lack the topics' partitions ("Ignoring missing topic"), and then
+#: every member is assigned nothing. The leader reassigns as soon as fresh metadata shows the
+#: partitions, which aiokafka reads only every 5 minutes by default: the group stood idle.
+METADATA_MAX_AGE = 10.0
 #: After how long a step holding the intake, or an event loop that does not turn, is reported
 #: with where it waits (streams.watchdog), in s.
 BUSY_AFTER = 60.0
@@ -329,6 +335,7 @@ def create_app(platform: Platform) -> faust.App:
         topic_disable_leader=True,
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
+        consumer_metadata_max_age_ms=int(METADATA_MAX_AGE * 1000),
         consumer_auto_offset_reset="earliest",
         # The consumer hands over one partition's fetched records before the next one's: small
         # fetches keep each partition's turn short while a backlog is read (streams.ordering).
