@@ -43,6 +43,7 @@ from creditflow.settings import Settings
 from schemas.codec import decode
 from schemas.errors import ContractError
 from schemas.events import FeedbackReported
+from schemas.identifiers import is_personal
 from streams.bootstrap import Platform, build_platform
 from streams.collector import tuned_for_throughput
 from streams.intake import Accepted, Rejected, accept
@@ -495,7 +496,8 @@ def _write_notices(client: redis.Redis, keys: Keys, restored: RestoredNotices) -
             pipe.hset(
                 keys.notices(sid), mapping={nid: orjson.dumps(r) for nid, r in records.items()}
             )
-            subject_of.update(dict.fromkeys(records, sid))
+            if is_personal("", sid):  # shown masked (streams.store.keys.notice_subjects)
+                subject_of.update(dict.fromkeys(records, sid))
             for nid, r in records.items():
                 answered = r["status"] == "answered"
                 index = keys.department_notices(

@@ -111,15 +111,18 @@ class PlatformUnderTest:
         started = self._first_assignment()
         self._wait_drained(started + timeout)
         seconds = time.monotonic() - started
+        redis_bytes = self._used_memory() - self._memory_before  # before reading it all back
+        stored = self._stored()
+        digest = read_digest(self.redis, self.keys)
         return PlatformRun(
             workers=self.count,
             events=events,
             seconds=seconds,
-            stored=self._stored(),
-            notices=int(self.redis.hlen(self.keys.notice_subjects)),
+            stored=stored,
+            notices=digest.notices,
             rss_peak=max(self.sampler.peak.values(), default=0),
-            redis_bytes=self._used_memory() - self._memory_before,
-            digest=read_digest(self.redis, self.keys).digest,
+            redis_bytes=redis_bytes,
+            digest=digest.digest,
         )
 
     def _check_alive(self) -> None:

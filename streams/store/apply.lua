@@ -5,7 +5,7 @@
 -- KEYS: 1 state hash, 2 events hash, 3 notices hash, 4 due zset, 5 outbox stream,
 --       6..8 list zsets (BLACK, RED, THREE_YEAR_CLEAN), 9 waiting hash
 -- ARGV: 1 expected version, 2 subject id, 3 header JSON (lists, due time, withdrawn, waiting
---       and settled events), 4 snapshot, 5 told (JSON packed by streams.store.packing, stored
+--       and settled events, whether the subject's id is personal), 4 snapshot, 5 told (JSON packed by streams.store.packing, stored
 --       as they are, never decoded here), 6 number of events,
 --       then (event id, event bytes) per event, then the number of notices,
 --       then (notice id, notice JSON, department, due ms, topic, key, value) per notice.
@@ -55,8 +55,11 @@ for _ = 1, n_notices do
   -- A notice id already known is the same notice: never queue it twice.
   if redis.call('HSETNX', KEYS[3], nid, record) == 1 then
     redis.call('ZADD', h.prefix .. 'notices:pending:' .. dept, due, sid .. '|' .. nid)
-    -- Notice id -> subject: feedback from a department that saw only a masked id finds it here.
-    redis.call('HSET', h.prefix .. 'notice-subjects', nid, sid)
+    -- Notice id -> subject: feedback from a department that saw only a masked id finds it
+    -- here. Only subjects shown masked (personal): the others' feedback names them.
+    if h.personal then
+      redis.call('HSET', h.prefix .. 'notice-subjects', nid, sid)
+    end
     redis.call('XADD', KEYS[5], '*', 'id', nid, 'topic', ARGV[i + 5], 'key', ARGV[i + 6],
       'value', ARGV[i + 7])
   end

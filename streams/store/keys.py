@@ -44,7 +44,9 @@ class Keys:
 
     @property
     def notice_subjects(self) -> str:
-        """Notice id → subject id, for feedback that names the subject masked."""
+        """Notice id → subject id, for feedback that names the subject masked: only notices
+        about subjects whose id is personal (``schemas.identifiers.is_personal``), the ones
+        departments are shown masked."""
         return f"{self.prefix}notice-subjects"
 
     @property

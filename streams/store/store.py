@@ -20,6 +20,7 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from schemas.identifiers import is_personal
 from streams.store.eventpacking import EventPacking, dictionary_id
 from streams.store.keys import LISTS, Keys
 from streams.store.packing import PackingError
@@ -228,6 +229,7 @@ class Store:
         header = orjson.dumps(
             {
                 "kind": change.kind,
+                "personal": is_personal(change.kind, change.subject_id),
                 "name": change.name,
                 "next": -1 if change.next_ms is None else change.next_ms,
                 "lists": [-1 if since is None else since for since in change.list_since_ms],

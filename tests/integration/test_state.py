@@ -160,6 +160,13 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     # notices sit on partitions of two keys, which two processes may restore apart.
     told_before = told_pairs(h, f.PERSON)
     assert len(told_before) >= 2
+    # Notice → subject is kept for the notices departments are shown masked, the person's,
+    # and only for those: the others' feedback names its subject.
+    person_notices = set(h.redis.hkeys(f"{prefix}{{{f.PERSON}}}:notices"))
+    assert person_notices
+    assert h.redis.hgetall(f"{prefix}notice-subjects") == dict.fromkeys(
+        person_notices, f.PERSON.encode()
+    )
 
     report = rebuild(h.settings, processes=2)  # two processes, each some partitions' subjects
     after = digest(h, cli)
@@ -174,7 +181,9 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     person_notice = workload["answered"][2]
     record = json.loads(h.redis.hget(f"{prefix}{{{f.PERSON}}}:notices", person_notice))
     assert (record["status"], record["feedback"]) == ("answered", "EXECUTED")
-    assert h.redis.hget(f"{prefix}notice-subjects", person_notice) == f.PERSON.encode()
+    assert h.redis.hgetall(f"{prefix}notice-subjects") == dict.fromkeys(
+        person_notices, f.PERSON.encode()
+    )
     assert h.redis.zscore(f"{prefix}notices:answered:finance", f"{f.PERSON}|{person_notice}")
     assert h.redis.zcard(f"{prefix}notices:pending:finance") > 0
     assert h.redis.get(f"{prefix}clock") is not None  # the clock survives the rebuild
