@@ -496,7 +496,9 @@ def _write_notices(client: redis.Redis, keys: Keys, restored: RestoredNotices) -
             pipe.hset(
                 keys.notices(sid), mapping={nid: orjson.dumps(r) for nid, r in records.items()}
             )
-            if is_personal("", sid):  # shown masked (streams.store.keys.notice_subjects)
+            # Only subjects shown masked (streams.store.keys.notice_subjects); the kind is not
+            # known here, and a resident ID number is personal whatever kind it came with.
+            if is_personal("", sid):
                 subject_of.update(dict.fromkeys(records, sid))
             for nid, r in records.items():
                 answered = r["status"] == "answered"

@@ -1,15 +1,17 @@
 """Where a worker is stuck, said in its log.
 
 A worker that stops making progress without an error is the hardest fault to diagnose after
-the fact. Two reports say where it stands, each one log record:
+the fact. These reports say where it stands, each one log record:
 
 - an event loop that has not turned for ``blocked_after`` seconds (something synchronous holds
   its thread): the Python stack of every thread, the loop's own first, from a watching thread;
 - a step that has held the intake for ``busy_after`` seconds: the await chain of the task that
   holds it (which coroutine waits on which, down to the future it waits for), and the stack of
-  every thread, from a timer on the worker's loop.
+  every thread, from a timer on the worker's loop;
+- a consumer that delivers nothing (``consumer_state``, asked for by the intake): faust's and
+  aiokafka's flags and what each holds of the partitions concerned.
 
-Neither changes what the worker does.
+None of them changes what the worker does.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@
 -- KEYS: 1 state hash, 2 events hash, 3 notices hash, 4 due zset, 5 outbox stream,
 --       6..8 list zsets (BLACK, RED, THREE_YEAR_CLEAN), 9 waiting hash
 -- ARGV: 1 expected version, 2 subject id, 3 header JSON (lists, due time, withdrawn, waiting
---       and settled events, whether the subject's id is personal), 4 snapshot, 5 told (JSON packed by streams.store.packing, stored
---       as they are, never decoded here), 6 number of events,
+--       and settled events, whether the subject's id is personal), 4 snapshot, 5 told (JSON
+--       packed by streams.store.packing, stored as they are, never decoded here), 6 number of
+--       events,
 --       then (event id, event bytes) per event, then the number of notices,
 --       then (notice id, notice JSON, department, due ms, topic, key, value) per notice.
 -- Returns the new version, or -1 if the version moved on.
