@@ -147,10 +147,9 @@ class PlatformUnderTest:
         raise BenchError(f"no worker joined the group {group} in {ASSIGN_TIMEOUT:g} s")
 
     def _wait_drained(self, deadline: float) -> None:
-        admin = admin_client(self.space.settings)
         while True:
             self._check_alive()
-            lag = group_lag(admin, self.space)
+            lag = group_lag(self.space)
             outbox = int(self.redis.xlen(self.keys.outbox))
             if lag == 0 and outbox == 0:
                 return

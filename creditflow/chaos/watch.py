@@ -8,9 +8,7 @@ from dataclasses import dataclass
 
 import redis
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient
 
-from creditflow.admin import admin_client
 from creditflow.demo.readback import Backlog, backlog, group_lag
 from creditflow.demo.space import Space
 from creditflow.demo.tail import end_offsets
@@ -31,7 +29,6 @@ class Watch:
         self.space = space
         self.events = events
         self.clock_ms = clock_ms
-        self._admin: AdminClient = admin_client(space.settings)
         self.last_error = ""
         self._redis = redis.Redis.from_url(
             space.settings.redis_dsn,
@@ -46,7 +43,7 @@ class Watch:
         settings = self.space.settings
         try:
             ends = end_offsets(settings, list(settings.topics.inputs), settings.topic_partitions)
-            lag = group_lag(self._admin, self.space)
+            lag = group_lag(self.space)
         except (KafkaException, TimeoutError) as exc:  # the broker or its coordinator is away
             self._failed(exc)
             return None
@@ -56,9 +53,6 @@ class Watch:
     def _failed(self, exc: Exception) -> None:
         self.last_error = f"{type(exc).__name__}: {exc}"
         logger.debug("no reading of the group: %s", self.last_error)
-        # A client that lived through a broker restart has been seen never to answer again
-        # (every reading failing while a fresh client read the group): start afresh.
-        self._admin = admin_client(self.space.settings)
 
     def progress(self, reading: Reading) -> float:
         """The share of the workload processed (re-sent duplicates can push it past 1)."""
@@ -67,7 +61,7 @@ class Watch:
     def backlog(self) -> Backlog | None:
         """Lag, outbox, due subjects and unmarked notices; None while a service is away."""
         try:
-            return backlog(self._redis, self._admin, self.space, self.clock_ms)
+            return backlog(self._redis, self.space, self.clock_ms)
         except (KafkaException, TimeoutError, redis.RedisError) as exc:
             self._failed(exc)
             return None

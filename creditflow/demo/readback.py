@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-from confluent_kafka.admin import AdminClient
 
 from creditflow.demo.space import Space
-from creditflow.demo.tail import end_offsets
 from schemas.enums import ListKind
+from streams.gauges import LagReader
+from streams.logread import read_consumer
 from streams.store.keys import LISTS, NOTICE_STATUSES, Keys
 
 CHUNK = 1000
@@ -30,18 +29,20 @@ def _chunks(items: list[str], size: int = CHUNK) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def group_lag(admin: AdminClient, space: Space) -> int:
-    """Messages of the input topics the workers have not committed yet."""
+def group_lag(space: Space) -> int:
+    """Messages of the input topics the workers have not committed yet.
+
+    Read as the workers' own gauges read it (``streams.gauges.LagReader``): a consumer of the
+    group that never joins it asks for the committed offsets. The admin API's request for them
+    crashed the process reading (a segmentation fault in librdkafka's answer to it) when the
+    broker answered during a restart."""
     settings = space.settings
-    topics = list(settings.topics.inputs)
-    ends = end_offsets(settings, topics, settings.topic_partitions)
-    request = ConsumerGroupTopicPartitions(space.group, [TopicPartition(t, p) for t, p in ends])
-    future = admin.list_consumer_group_offsets([request])[space.group]
-    committed = {
-        (tp.topic, tp.partition): max(tp.offset, 0)
-        for tp in future.result(timeout=10).topic_partitions
-    }
-    return sum(max(0, end - committed.get(key, 0)) for key, end in ends.items())
+    partitions = [(t, p) for t in settings.topics.inputs for p in range(settings.topic_partitions)]
+    reader = LagReader(read_consumer(settings, **{"group.id": space.group}), timeout=10.0)
+    try:
+        return sum(lag.lag for lag in reader.read(partitions))
+    finally:
+        reader.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ class Backlog:
         )
 
 
-def backlog(client: redis.Redis, admin: AdminClient, space: Space, now_ms: int) -> Backlog:
+def backlog(client: redis.Redis, space: Space, now_ms: int) -> Backlog:
     keys = Keys(space.settings.redis_prefix)
     pipe = client.pipeline(transaction=False)
     pipe.xlen(keys.outbox)
@@ -72,7 +73,7 @@ def backlog(client: redis.Redis, admin: AdminClient, space: Space, now_ms: int) 
     for department in space.departments.ids():
         pipe.zcount(keys.department_notices("pending", department), "-inf", now_ms)
     outbox, due, *pending = pipe.execute()
-    return Backlog(group_lag(admin, space), int(outbox), int(due), sum(map(int, pending)))
+    return Backlog(group_lag(space), int(outbox), int(due), sum(map(int, pending)))
 
 
 @dataclass

@@ -19,9 +19,7 @@ from types import TracebackType
 from typing import Self
 
 import redis
-from confluent_kafka.admin import AdminClient
 
-from creditflow.admin import admin_client
 from creditflow.demo.badrecords import BadRecord
 from creditflow.demo.city import evening, simulate
 from creditflow.demo.errors import DemoError
@@ -86,7 +84,6 @@ class Demo:
         self._clock: SimClock | None = None
         self._tail: TopicTail | None = None
         self._publisher: CityPublisher | None = None
-        self._admin: AdminClient | None = None
         self._stored = (0.0, 0)  # when last read, and how many events the workers had stored
 
     def __enter__(self) -> Self:
@@ -103,7 +100,6 @@ class Demo:
         self.space.reset()
         self._redis = client = self.space.redis()
         self._cleanup.callback(client.close)
-        self._admin = admin_client(self.space.settings)
         start = datetime.combine(self.city.first, clock_time(), tzinfo=self.policy.tz)
         self._clock = clock = SimClock(client, Keys(self.space.settings.redis_prefix).clock, start)
         clock.set(start)  # before the workers start: their clock must never be the system's
@@ -217,9 +213,7 @@ class Demo:
 
     def _settled(self, clock: SimClock) -> bool:
         client = self._client()
-        if self._admin is None:
-            raise DemoError("the demo has not started")
-        left: Backlog = backlog(client, self._admin, self.space, clock.ms)
+        left: Backlog = backlog(client, self.space, clock.ms)
         waiting = sum(r.due_backlog(clock.now()) for r in self.responders)
         recorded = sum(
             sum(row.values()) for row in live_numbers(client, self.space, []).notices.values()

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from confluent_kafka import Producer
 
-from creditflow.admin import admin_client
 from creditflow.demo.readback import group_lag
 from creditflow.demo.space import Space
 from schemas.identifiers import mask_resident_id, mask_subject_name
@@ -37,7 +36,7 @@ def platform(tmp_path: Path) -> Iterator[Harness]:
 def drained(h: Harness) -> bool:
     """Every input message processed and committed, every notice and relay published."""
     outbox = int(h.redis.xlen(f"{h.settings.redis_prefix}outbox"))
-    lag = group_lag(admin_client(h.settings), Space(h.settings, h.departments))
+    lag = group_lag(Space(h.settings, h.departments))
     return outbox == 0 and lag == 0
 
 
