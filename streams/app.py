@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -24,7 +25,14 @@ from streams.metrics import Metrics
 from streams.observability import install_metrics
 from streams.ordering import Partition, Reorder, Stamped, WaitingClock
 from streams.recovery import Recovery
-from streams.watchdog import BusyWatch, LoopWatch, consumer_state
+from streams.watchdog import (
+    BusyWatch,
+    LoopWatch,
+    StartWatch,
+    consumer_state,
+    loop_tasks,
+    thread_stacks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +62,12 @@ CONSUMER_STUCK_AFTER = 60.0
 #: After how long a worker loop that has not turned has every thread's stack written to its
 #: stderr by faulthandler, which needs no Python thread to run (s).
 FROZEN_AFTER = 45.0
+#: A worker that faust has not started (streams.watchdog.StartWatch) is reported every
+#: START_REPORT_AFTER s, and ended START_GIVE_UP_AFTER s after its partitions were assigned.
+#: With no tables, faust's recovery after an assignment seeks the partitions to their
+#: committed offsets, for at most its broker request timeout (90 s), and is done.
+START_REPORT_AFTER = 45.0
+START_GIVE_UP_AFTER = 100.0
 
 
 class FaustDeadLetters:
@@ -283,6 +297,57 @@ class _Intake:
                 self._forced[cause] = count
 
 
+class WorkerWatches:
+    """The worker's watchdogs that do not run as faust tasks (streams.watchdog): faust starts
+    the application's timers and tasks only once its recovery after the first assignment has
+    completed, and a worker whose recovery never completes would otherwise say nothing at all.
+    ``start`` is called with the worker's loop before faust starts; ``started`` is set by the
+    first application task faust runs."""
+
+    def __init__(self, app: faust.App, intake: _Intake) -> None:
+        self.app = app
+        self.intake = intake
+        self.started = threading.Event()
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        LoopWatch(loop, "worker", blocked_after=BLOCKED_AFTER, frozen_after=FROZEN_AFTER).start()
+        StartWatch(
+            started=self.started,
+            generation=lambda: self.app.consumer_generation_id,
+            state=functools.partial(self.state, loop),
+            report_after=START_REPORT_AFTER,
+            give_up_after=START_GIVE_UP_AFTER,
+        ).start()
+        threading.Thread(
+            target=self._watch_consumer_loop, name="consumer-loop-watch", daemon=True
+        ).start()
+
+    def state(self, loop: asyncio.AbstractEventLoop) -> str:
+        """What the consumer holds of the worker's input partitions, where each task of the
+        worker's loop waits, and every thread's stack."""
+        try:
+            partitions = self.intake.assigned() if self.app._consumer is not None else set()
+        except Exception as exc:  # the assignment read from another thread: a diagnostic
+            partitions = set()
+            logger.debug("the assignment could not be read: %r", exc)
+        return (
+            f"{consumer_state(self.app, partitions)}\nthe worker loop's tasks:\n"
+            f"{loop_tasks(loop)}\nthe threads' stacks:\n{thread_stacks()}"
+        )
+
+    def _watch_consumer_loop(self) -> None:
+        """faust's consumer runs on a thread of its own with its own loop, made when the consumer
+        starts: watched as soon as it is there."""
+        for _ in range(int(START_GIVE_UP_AFTER * 10)):
+            consumer = self.app._consumer
+            thread_loop = getattr(getattr(consumer, "_thread", None), "thread_loop", None)
+            if thread_loop is not None:
+                LoopWatch(thread_loop, "consumer", blocked_after=BLOCKED_AFTER).start()
+                return
+            time.sleep(0.1)
+        logger.warning("faust's consumer thread has no event loop to watch")
+
+
 def skip_on_outage(
     what: str,
 ) -> Callable[[Callable[[], Awaitable[None]]], Callable[[], Awaitable[None]]]:
@@ -390,23 +455,12 @@ def create_app(platform: Platform) -> faust.App:
         intake.watch.check()
         intake.check_consumer()
 
+    watches = WorkerWatches(app, intake)
+
     @app.task
-    async def watch_loops() -> None:
-        """The worker's loop and faust's consumer thread's loop: either not turning for long is
-        logged with every thread's stack."""
-        LoopWatch(
-            asyncio.get_running_loop(),
-            "worker",
-            blocked_after=BLOCKED_AFTER,
-            frozen_after=FROZEN_AFTER,
-        ).start()
-        for _ in range(600):  # the consumer thread starts with the consumer
-            thread_loop = getattr(getattr(app.consumer, "_thread", None), "thread_loop", None)
-            if thread_loop is not None:
-                LoopWatch(thread_loop, "consumer", blocked_after=BLOCKED_AFTER).start()
-                return
-            await asyncio.sleep(0.1)
-        logger.warning("faust's consumer thread has no event loop to watch")
+    async def note_started() -> None:
+        """The first application task faust runs: it has started the worker."""
+        watches.started.set()
 
     @app.timer(settings.due_interval)
     @skip_on_outage("re-deriving due subjects")
@@ -435,4 +489,5 @@ def create_app(platform: Platform) -> faust.App:
 
     register_api(app, platform)  # the credit-check API (streams/api/)
     app.conf.creditflow_relay = relay  # kept for shutdown
+    app.conf.creditflow_watches = watches  # started by the worker command with faust's loop
     return app

@@ -9,21 +9,28 @@ the fact. These reports say where it stands, each one log record:
   holds it (which coroutine waits on which, down to the future it waits for), and the stack of
   every thread, from a timer on the worker's loop;
 - a consumer that delivers nothing (``consumer_state``, asked for by the intake): faust's and
-  aiokafka's flags and what each holds of the partitions concerned.
+  aiokafka's flags and what each holds of the partitions concerned;
+- a worker that faust has not started (``StartWatch``, a thread of its own): faust starts the
+  application's timers and tasks, and with them every report above that runs on the worker's
+  loop, only once its recovery after the first assignment has completed.
 
-None of them changes what the worker does.
+None of them changes what the worker does, except that a worker faust has not started long
+after its partitions were assigned is ended (``StartWatch``): it consumes nothing while it holds
+them, and nothing in the process would ever give them back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import faulthandler
 import logging
+import os
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
@@ -31,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 #: How deep an await chain or a thread's stack is followed.
 DEPTH = 40
+#: How many of a loop's tasks ``loop_tasks`` names.
+TASKS_SHOWN = 80
+#: The exit status of a worker ended because faust did not start it (EX_SOFTWARE).
+EXIT_NOT_STARTED = 70
 
 
 def _where(filename: str, lineno: int | None, name: str) -> str:
@@ -122,6 +133,123 @@ def thread_stacks(first: int | None = None) -> str:
         calls = " → ".join(_where(f.filename, f.lineno, f.name) for f in stack)
         lines.append(f"  thread {names.get(ident, ident)}: {calls}")
     return "\n".join(lines)
+
+
+def loop_tasks(loop: asyncio.AbstractEventLoop) -> str:
+    """What each pending task of ``loop`` waits on (``await_chain``), one line each, by name.
+    Safe to ask from another thread for a diagnostic: each chain is read as found."""
+    try:
+        tasks = sorted(asyncio.all_tasks(loop), key=lambda t: t.get_name())
+    except RuntimeError as exc:  # the loop's task set changed while it was read
+        return f"  (the tasks could not be read: {exc})"
+    lines = []
+    for task in tasks[:TASKS_SHOWN]:
+        try:
+            lines.append("  " + await_chain(task))
+        except Exception as exc:  # a diagnostic: whatever it finds
+            lines.append(f"  task {task.get_name()}: {exc!r}")
+    if len(tasks) > TASKS_SHOWN:
+        lines.append(f"  ... and {len(tasks) - TASKS_SHOWN} more")
+    return "\n".join(lines)
+
+
+def exit_not_started(message: str) -> None:
+    """End the process at once, without the shutdown of a service that never started: its
+    group membership lapses with its session, and the partitions go to another worker."""
+    logger.error("%s", message)
+    for handler in logging.getLogger().handlers:
+        with contextlib.suppress(Exception):  # ending regardless
+            handler.flush()
+    os._exit(EXIT_NOT_STARTED)
+
+
+class StartWatch:
+    """A thread that watches a worker until faust has started it (``started`` is set).
+
+    While it has not: every ``report_after`` seconds, a report of what the consumer holds and
+    where each task of the worker's loop waits (``state``); and once ``give_up_after`` seconds
+    have passed since partitions were last assigned to it (``generation``, the consumer group
+    generation of that assignment, changed) without faust starting it, ``give_up`` with why:
+    by default the process ends (``exit_not_started``), so that the group gives those
+    partitions to another worker and a supervisor starts this one again. Until a first
+    assignment a worker waits for the group, which a broker outage can hold for long: that is
+    only reported."""
+
+    def __init__(
+        self,
+        *,
+        started: threading.Event,
+        generation: Callable[[], int],
+        state: Callable[[], str],
+        give_up: Callable[[str], None] = exit_not_started,
+        report_after: float = 45.0,
+        give_up_after: float = 100.0,
+        interval: float = 1.0,
+    ) -> None:
+        self.started = started
+        self.generation = generation
+        self.state = state
+        self.give_up = give_up
+        self.report_after = report_after
+        self.give_up_after = give_up_after
+        self.interval = interval
+        self.reports = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._watch, name="start-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.interval * 2)
+
+    def _generation(self) -> int:
+        try:
+            return int(self.generation())
+        except Exception:  # read from another thread's objects: taken as unchanged
+            return -1
+
+    def _watch(self) -> None:
+        began = since = told = time.monotonic()
+        generation = self._generation()
+        while not self._stop.wait(self.interval):
+            if self.started.is_set():
+                return
+            now = time.monotonic()
+            current = self._generation()
+            if current not in (-1, generation):
+                generation, since = current, now
+            assigned = generation > 0
+            waited = now - since
+            if assigned and waited >= self.give_up_after:
+                self.give_up(
+                    f"faust has not started this worker {waited:.0f} s after the consumer group "
+                    f"assigned it partitions (generation {generation}; the worker began "
+                    f"{now - began:.0f} s ago): it would hold them and consume nothing, so it "
+                    f"ends, and the group gives them to another worker; where it stood:\n"
+                    f"{self._state()}"
+                )
+                return
+            if now - told >= self.report_after:
+                told = now
+                self.reports += 1
+                what = (
+                    f"{waited:.0f} s after the consumer group assigned it partitions "
+                    f"(generation {generation})"
+                    if assigned
+                    else f"{waited:.0f} s after it began, and the consumer group has not "
+                    "assigned it partitions yet"
+                )
+                logger.warning("faust has not started this worker %s:\n%s", what, self._state())
+
+    def _state(self) -> str:
+        try:
+            return self.state()
+        except Exception as exc:  # a diagnostic: the report goes out regardless
+            return f"  (the state could not be read: {exc!r})"
 
 
 class LoopWatch:

@@ -63,7 +63,10 @@ def worker(
     faust_app = create_app(platform)
     relay = faust_app.conf.creditflow_relay
     tune_for_throughput()
+    faust_worker = Worker(faust_app, loglevel=loglevel)
+    # Watchdogs that do not wait for faust to start the worker (streams.app.WorkerWatches).
+    faust_app.conf.creditflow_watches.start(faust_worker.loop)
     try:
-        Worker(faust_app, loglevel=loglevel).execute_from_commandline()
+        faust_worker.execute_from_commandline()
     finally:
         relay.stop()

@@ -14,7 +14,16 @@ import pytest
 from aiokafka.consumer.subscription_state import SubscriptionState  # type: ignore[import-untyped]
 from aiokafka.structs import TopicPartition  # type: ignore[import-untyped]
 
-from streams.watchdog import BusyWatch, LoopWatch, await_chain, consumer_state, thread_stacks
+from streams.watchdog import (
+    EXIT_NOT_STARTED,
+    BusyWatch,
+    LoopWatch,
+    StartWatch,
+    await_chain,
+    consumer_state,
+    loop_tasks,
+    thread_stacks,
+)
 
 
 async def _innermost(never: asyncio.Future[None]) -> None:
@@ -225,3 +234,136 @@ def test_the_consumer_report_says_what_faust_and_aiokafka_hold_of_each_partition
         report[3]
         == "  t|2: faust active False, paused False, buffer full False; aiokafka: not assigned"
     )
+
+
+class _Group:
+    """The generation a consumer group gave the watched worker, changed by the test."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+
+    def __call__(self) -> int:
+        return self.generation
+
+
+def _start_watch(
+    group: _Group, started: threading.Event, given_up: list[str], **timing: float
+) -> StartWatch:
+    watch = StartWatch(
+        started=started,
+        generation=group,
+        state=lambda: "  the state",
+        give_up=given_up.append,
+        interval=0.02,
+        **timing,
+    )
+    watch.start()
+    return watch
+
+
+def _until(condition: object, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+        time.sleep(0.01)
+
+
+def test_a_started_worker_is_neither_reported_nor_given_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    group, started, given_up = _Group(), threading.Event(), list[str]()
+    with caplog.at_level(logging.WARNING, logger="streams.watchdog"):
+        watch = _start_watch(group, started, given_up, report_after=0.2, give_up_after=0.3)
+        group.generation = 3
+        started.set()
+        time.sleep(0.5)
+        watch.stop()
+    assert watch.reports == 0
+    assert given_up == []
+    assert caplog.records == []
+
+
+def test_a_worker_never_assigned_partitions_is_reported_but_not_given_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    group, started, given_up = _Group(), threading.Event(), list[str]()
+    with caplog.at_level(logging.WARNING, logger="streams.watchdog"):
+        watch = _start_watch(group, started, given_up, report_after=0.1, give_up_after=0.2)
+        _until(lambda: watch.reports >= 3)
+        watch.stop()
+    assert watch.reports >= 3
+    assert given_up == []
+    message = caplog.records[0].getMessage()
+    assert "has not assigned it partitions yet" in message
+    assert message.endswith("\n  the state")
+
+
+def test_a_worker_not_started_after_its_assignment_is_given_up_once_with_its_state() -> None:
+    group, started, given_up = _Group(), threading.Event(), list[str]()
+    watch = _start_watch(group, started, given_up, report_after=10.0, give_up_after=0.3)
+    time.sleep(0.4)  # not assigned yet: waiting for the group is not given up
+    assert given_up == []
+    group.generation = 7
+    assigned = time.monotonic()
+    _until(lambda: given_up)
+    waited = time.monotonic() - assigned
+    time.sleep(0.2)
+    watch.stop()
+    assert len(given_up) == 1
+    assert waited >= 0.3  # counted from the assignment, not from the start
+    assert "after the consumer group assigned it partitions (generation 7" in given_up[0]
+    assert given_up[0].endswith("where it stood:\n  the state")
+
+
+def test_a_new_assignment_restarts_the_wait() -> None:
+    group, started, given_up = _Group(), threading.Event(), list[str]()
+    watch = _start_watch(group, started, given_up, report_after=10.0, give_up_after=0.4)
+    group.generation = 1
+    for generation in (2, 3, 4, 5):  # a rebalance every 0.2 s: never 0.4 s on one
+        time.sleep(0.2)
+        group.generation = generation
+    assert given_up == []
+    _until(lambda: given_up)
+    watch.stop()
+    assert "(generation 5" in given_up[0]
+
+
+def test_loop_tasks_say_where_each_task_of_a_loop_waits() -> None:
+    async def main() -> str:
+        never = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(_middle(never), name="held-task")
+        await asyncio.sleep(0)
+        tasks = await asyncio.to_thread(loop_tasks, asyncio.get_running_loop())
+        task.cancel()
+        return tasks
+
+    tasks = asyncio.run(main())
+    held = next(line for line in tasks.splitlines() if "task held-task" in line)
+    assert held.index("_middle") < held.index("_innermost")
+    assert any("task Task-" in line for line in tasks.splitlines())  # main itself
+
+
+NOT_STARTED = """
+import threading
+from streams.watchdog import StartWatch
+
+started = threading.Event()
+watch = StartWatch(started=started, generation=lambda: 4, state=lambda: "  nothing consumed",
+                   give_up_after=0.2, interval=0.05)
+watch.start()
+threading.Event().wait(10)
+print("still running", flush=True)
+"""
+
+
+def test_a_worker_not_started_ends_with_its_own_exit_status() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", NOT_STARTED],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == EXIT_NOT_STARTED
+    assert done.stdout == ""
+    assert "faust has not started this worker" in done.stderr
+    assert "nothing consumed" in done.stderr
