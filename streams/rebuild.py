@@ -56,6 +56,7 @@ from streams.rules.facts import Fact
 from streams.snapshot import told_to_json
 from streams.store.eventpacking import Trainer
 from streams.store.keys import Keys
+from streams.store.noticerecords import pack_record
 from streams.store.packing import pack
 from streams.store.store import current_packing
 
@@ -494,7 +495,7 @@ def _write_notices(client: redis.Redis, keys: Keys, restored: RestoredNotices) -
         for sid in chunk:
             records = restored.records[sid]
             pipe.hset(
-                keys.notices(sid), mapping={nid: orjson.dumps(r) for nid, r in records.items()}
+                keys.notices(sid), mapping={nid: pack_record(r) for nid, r in records.items()}
             )
             # Only subjects shown masked (streams.store.keys.notice_subjects); the kind is not
             # known here, and a resident ID number is personal whatever kind it came with.

@@ -7,7 +7,6 @@ committed offsets against the end of the input topics.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from schemas.enums import ListKind
 from streams.gauges import LagReader
 from streams.logread import read_consumer
 from streams.store.keys import LISTS, NOTICE_STATUSES, Keys
+from streams.store.noticerecords import unpack_record
 
 CHUNK = 1000
 
@@ -162,7 +162,7 @@ def end_state(client: redis.Redis, space: Space, subjects: Iterable[str]) -> End
         for index, sid in enumerate(chunk):
             stored[sid] = {k.decode() for k in replies[2 * index]}
             for nid, raw in replies[2 * index + 1].items():
-                notices.add(sid, nid.decode(), json.loads(raw))
+                notices.add(sid, nid.decode(), unpack_record(raw))
     lists = {kind: len(m) for kind, m in members.items()}
     return EndState(lists, members, stored, notices)
 

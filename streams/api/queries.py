@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -10,6 +9,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from streams.store.keys import Keys
+from streams.store.noticerecords import unpack_record
 from streams.store.packing import load_json
 
 _CHUNK = 200
@@ -80,7 +80,7 @@ class Reads:
         for sid, nid in pairs:
             pipe.hget(self.keys.notices(sid), nid)
         replies = await pipe.execute()
-        return [None if raw is None else json.loads(raw) for raw in replies]
+        return [None if raw is None else unpack_record(raw) for raw in replies]
 
     async def count(self, key: str) -> int:
         return int(await self.redis.zcard(key))

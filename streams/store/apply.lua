@@ -9,7 +9,8 @@
 --       packed by streams.store.packing, stored as they are, never decoded here), 6 number of
 --       events,
 --       then (event id, event bytes) per event, then the number of notices,
---       then (notice id, notice JSON, department, due ms, topic, key, value) per notice.
+--       then (notice id, notice record (streams/store/noticerecords.py), department, due ms,
+--       topic, key, value) per notice.
 -- Returns the new version, or -1 if the version moved on.
 local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if version ~= tonumber(ARGV[1]) then

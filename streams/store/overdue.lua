@@ -1,6 +1,7 @@
 -- Move one department's notices whose feedback deadline has passed from pending to overdue.
 -- KEYS: 1 pending zset, 2 overdue zset
 -- ARGV: 1 now (ms), 2 key prefix, 3 batch size
+-- Runs after notice.lua (unpack_notice, pack_notice).
 -- Returns the number of notices that became overdue.
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
 local moved = 0
@@ -13,10 +14,10 @@ for k = 1, #due, 2 do
   local notices = ARGV[2] .. '{' .. sid .. '}:notices'
   local raw = redis.call('HGET', notices, nid)
   if raw then
-    local notice = cjson.decode(raw)
+    local notice = unpack_notice(raw)
     if notice.status == 'pending' then
       notice.status = 'overdue'
-      redis.call('HSET', notices, nid, cjson.encode(notice))
+      redis.call('HSET', notices, nid, pack_notice(notice))
     end
   end
   moved = moved + 1

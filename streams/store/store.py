@@ -8,7 +8,6 @@ Stored events are packed with the deployment's event dictionary once there is on
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from redis.exceptions import RedisError
 from schemas.identifiers import is_personal
 from streams.store.eventpacking import EventPacking, dictionary_id
 from streams.store.keys import LISTS, Keys
+from streams.store.noticerecords import pack_record, unpack_record
 from streams.store.packing import PackingError
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,8 @@ class Store:
         self.redis = redis
         self.keys = keys or Keys()
         self._apply = redis.register_script(_script("apply.lua"))
-        self._feedback = redis.register_script(_script("feedback.lua"))
-        self._overdue = redis.register_script(_script("overdue.lua"))
+        self._feedback = redis.register_script(_script("notice.lua") + _script("feedback.lua"))
+        self._overdue = redis.register_script(_script("notice.lua") + _script("overdue.lua"))
         self._claim = redis.register_script(_script("claim.lua"))
         self._advance = redis.register_script(_script("advance.lua"))
         self._load = redis.register_script(_script("load.lua"))
@@ -251,7 +251,7 @@ class Store:
             args += [event_id, self.packing.pack(value)]
         args.append(len(change.notices))
         for n in change.notices:
-            record = orjson.dumps(n.record)
+            record = pack_record(n.record)
             args += [n.notice_id, record, n.department_id, n.due_ms, n.topic, n.key, n.value]
         return args
 
@@ -290,7 +290,7 @@ class Store:
         self, subject_id: str, notice_ids: Sequence[str]
     ) -> list[dict[str, Any] | None]:
         raw = await self.redis.hmget(self.keys.notices(subject_id), list(notice_ids))
-        return [None if r is None else json.loads(r) for r in raw]
+        return [None if r is None else unpack_record(r) for r in raw]
 
     async def notice_subject(self, notice_id: str) -> str | None:
         """The subject a notice was about (whatever id its department was shown)."""

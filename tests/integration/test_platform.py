@@ -5,7 +5,6 @@ Each test publishes as departments do and asserts what the departments receive.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -18,6 +17,7 @@ from creditflow.departments import load_departments
 from schemas.catalog import decode_event
 from schemas.notices import FeedbackRelayed, MeasureNotified
 from streams.policy import load_policy
+from streams.store.noticerecords import unpack_record
 from tests import factories as f
 from tests.integration.harness import Harness, random_uscc, running_platform, wait_for
 from tests.unit.rules_helpers import at, local
@@ -215,11 +215,11 @@ def test_feedback_is_relayed_and_silence_becomes_overdue(platform: Harness) -> N
         30,
         "the silent department's notice to be overdue",
     )
-    record = json.loads(
+    record = unpack_record(
         platform.redis.hget(f"{prefix}{{{subject}}}:notices", silent_notice.notice_id)
     )
     assert record["status"] == "overdue"
-    answered = json.loads(
+    answered = unpack_record(
         platform.redis.hget(f"{prefix}{{{subject}}}:notices", answering[0].notice_id)
     )
     assert (answered["status"], answered["feedback"]) == ("answered", "EXECUTED")

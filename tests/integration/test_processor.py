@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 import pytest
 import redis
 
@@ -18,7 +19,9 @@ from streams.api.queries import Reads
 from streams.bootstrap import build_platform
 from streams.intake import Incoming
 from streams.store.eventpacking import FORMAT_2, Trainer
+from streams.store.noticerecords import unpack_record
 from streams.store.packing import is_packed, unpack
+from streams.store.store import FeedbackChange
 from tests import factories as f
 from tests.integration.harness import random_uscc
 from tests.unit.rules_helpers import at
@@ -40,7 +43,7 @@ def _notice_ids(settings: Settings, subject: str) -> list[tuple[str, str, str]]:
     client = redis.Redis.from_url(settings.redis_dsn)
     records = client.hgetall(f"{settings.redis_prefix}{{{subject}}}:notices")
     return sorted(
-        (nid.decode(), json.loads(raw)["action"], json.loads(raw)["measure"])
+        (nid.decode(), unpack_record(raw)["action"], unpack_record(raw)["measure"])
         for nid, raw in records.items()
     )
 
@@ -133,6 +136,66 @@ def test_state_stored_before_packing_is_read_and_packed_by_the_next_change() -> 
     finally:
         _clean(settings)
         _clean(together)
+
+
+def test_notice_records_written_as_json_before_are_answered_and_marked_overdue_packed() -> None:
+    """Records are stored packed (streams.store.noticerecords); one written as JSON before is
+    read by the API, and the scripts that answer it or mark it overdue write it back packed."""
+    subject = random_uscc()
+    penalty = f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 3, 1))
+    messages = [Incoming("credit.penalty.v1", 0, 1, subject.encode(), encode_model(penalty))]
+    settings = _run([messages])
+    client = redis.Redis.from_url(settings.redis_dsn)
+    platform = build_platform(settings)
+    key = platform.keys.notices(subject)
+    try:
+        stored = client.hgetall(key)
+        assert len(stored) >= 2, "a serious penalty tells several departments"
+        assert not any(raw.startswith(b"{") for raw in stored.values())
+        records = {nid.decode(): unpack_record(raw) for nid, raw in stored.items()}
+        assert {r["status"] for r in records.values()} == {"pending"}
+        (answered, a), (late, b) = sorted(records.items())[:2]
+        # Written as they were before records were packed:
+        client.hset(key, mapping={answered: orjson.dumps(a), late: orjson.dumps(b)})
+        seen: dict[str, object] = {}
+
+        async def go() -> None:
+            reads = Reads(platform.redis, platform.keys)
+            seen["read"] = await reads.notices([(subject, answered), (subject, late)])
+            seen["outcome"] = await platform.store.feedback(
+                FeedbackChange(
+                    subject,
+                    answered,
+                    a["department"],
+                    "e-1",
+                    "EXECUTED",
+                    int(at(2024, 3, 6).timestamp() * 1000),
+                    "relay-topic",
+                    b"key",
+                    b"value",
+                )
+            )
+            seen["overdue"] = await platform.store.mark_overdue(
+                [b["department"]], int(at(2030, 1, 1).timestamp() * 1000)
+            )
+            await platform.redis.aclose()
+
+        asyncio.run(go())
+        assert seen["read"] == [a, b]
+        assert seen["outcome"] == ("ok", a["created"])
+        assert seen["overdue"] >= 1
+        after = client.hmget(key, [answered, late])
+        assert not any(raw.startswith(b"{") for raw in after)
+        assert unpack_record(after[0]) == {
+            **a,
+            "status": "answered",
+            "feedback": "EXECUTED",
+            "feedback_event": "e-1",
+            "answered": int(at(2024, 3, 6).timestamp() * 1000),
+        }
+        assert unpack_record(after[1]) == {**b, "status": "overdue"}
+    finally:
+        _clean(settings)
 
 
 def _penalties(subjects: Sequence[str], offset: int) -> list[Incoming]:

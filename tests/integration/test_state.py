@@ -18,6 +18,7 @@ from schemas.identifiers import mask_resident_id, mask_subject_name
 from streams.rebuild import active_workers, rebuild
 from streams.rules.notices import notice_id
 from streams.store.eventpacking import FORMAT_2
+from streams.store.noticerecords import unpack_record
 from streams.store.packing import load_json
 from tests import factories as f
 from tests.conftest import RunCli
@@ -178,7 +179,7 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     assert report.refused == 2  # the broken message and the early removal
 
     person_notice = workload["answered"][2]
-    record = json.loads(h.redis.hget(f"{prefix}{{{f.PERSON}}}:notices", person_notice))
+    record = unpack_record(h.redis.hget(f"{prefix}{{{f.PERSON}}}:notices", person_notice))
     assert (record["status"], record["feedback"]) == ("answered", "EXECUTED")
     assert h.redis.hgetall(f"{prefix}notice-subjects") == dict.fromkeys(
         person_notices, f.PERSON.encode()
