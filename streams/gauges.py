@@ -75,7 +75,7 @@ class LagReader:
                 TopicPartition(topic, partition), timeout=self._timeout, cached=False
             )
             lag = partition_lag(committed.get((topic, partition), -1), start, end)
-            lags.append(PartitionLag(topic, partition, lag))
+            lags.append(PartitionLag(topic, partition, lag, end))
         return lags
 
     def close(self) -> None:

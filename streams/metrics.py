@@ -57,6 +57,7 @@ class PartitionLag:
     topic: str
     partition: int
     lag: int
+    end: int = 0  # the offset after the partition's last message, as read with the lag
 
 
 @dataclass

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import redis
 from confluent_kafka import KafkaException
 
-from creditflow.demo.readback import Backlog, backlog, group_lag
+from creditflow.demo.readback import Backlog, backlog, group_offsets
 from creditflow.demo.space import Space
-from creditflow.demo.tail import end_offsets
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +39,13 @@ class Watch:
         self._redis.close()
 
     def read(self) -> Reading | None:
-        settings = self.space.settings
         try:
-            ends = end_offsets(settings, list(settings.topics.inputs), settings.topic_partitions)
-            lag = group_lag(self.space)
+            ends, lag = group_offsets(self.space)
         except (KafkaException, TimeoutError) as exc:  # the broker or its coordinator is away
             self._failed(exc)
             return None
         self.last_error = ""
-        return Reading(sum(ends.values()) - lag, lag)
+        return Reading(ends - lag, lag)
 
     def _failed(self, exc: Exception) -> None:
         self.last_error = f"{type(exc).__name__}: {exc}"

@@ -29,20 +29,27 @@ def _chunks(items: list[str], size: int = CHUNK) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def group_lag(space: Space) -> int:
-    """Messages of the input topics the workers have not committed yet.
+def group_offsets(space: Space) -> tuple[int, int]:
+    """(messages in the input topics, of them the ones the workers have not committed yet),
+    read together.
 
-    Read as the workers' own gauges read it (``streams.gauges.LagReader``): a consumer of the
-    group that never joins it asks for the committed offsets. The admin API's request for them
-    crashed the process reading (a segmentation fault in librdkafka's answer to it) when the
-    broker answered during a restart."""
+    Read as the workers' own gauges read them (``streams.gauges.LagReader``): a consumer of the
+    group that never joins it asks for the committed and end offsets. The admin API's request
+    for the committed ones crashed the process reading (a segmentation fault in librdkafka's
+    answer to it) when the broker answered during a restart."""
     settings = space.settings
     partitions = [(t, p) for t in settings.topics.inputs for p in range(settings.topic_partitions)]
     reader = LagReader(read_consumer(settings, **{"group.id": space.group}), timeout=10.0)
     try:
-        return sum(lag.lag for lag in reader.read(partitions))
+        lags = reader.read(partitions)
     finally:
         reader.close()
+    return sum(lag.end for lag in lags), sum(lag.lag for lag in lags)
+
+
+def group_lag(space: Space) -> int:
+    """Messages of the input topics the workers have not committed yet (``group_offsets``)."""
+    return group_offsets(space)[1]
 
 
 @dataclass(frozen=True, slots=True)
