@@ -168,6 +168,8 @@ class Processor:
         """Re-derive subjects whose state changes by itself (their due time has come)."""
         report = BatchReport()
         now = await self.clock.now()
+        if self.store.packing.current is None:  # their events are stored again, packed
+            await self.store.adopt_dictionary()
         await self._apply_groups({sid: [] for sid in subject_ids}, now, report, force=True)
         return report
 
@@ -263,10 +265,13 @@ class Processor:
         ]
         snapshot = state_to_dict(stored.subject_id, state, now)
         told_json = told_to_json(told)
+        turned_away = {w.event_id for w in change.withdrawn}
+        keeps = {eid: v for eid, v in stored.events.items() if eid not in turned_away}
+        keeps.update((eid, a.value) for eid, a in new.items())
         plan.change = SubjectChange(
             subject_id=stored.subject_id,
             expected_version=stored.version,
-            new_events={eid: a.value for eid, a in new.items()},
+            events=keeps,
             snapshot=pack(_json(snapshot)),
             # Most changes tell no department anything new: the stored bytes are kept as they are.
             told=(

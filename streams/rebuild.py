@@ -3,7 +3,8 @@
 1. Delete the prefix's keys (the Redis clock excepted: it is the tests' and the demo's time).
 2. Read every input topic from the beginning to the end offsets taken at the start; validate each
    record event as the workers do (``streams.intake.accept``) and store the accepted ones in their
-   subject's events hash (first copy of an event id wins). What the workers dead-lettered stays
+   subject's events hash, one by one and not packed (first copy of an event id wins); step 5
+   stores each subject's events together, packed. What the workers dead-lettered stays
    out, found by its source offsets on the dead-letter topic: that covers the refusals that depend
    on when and in which order the workers saw an event (an event from the future then, a repair
    the rules turned away on arrival), which validating again now could not reproduce.
@@ -11,7 +12,9 @@
    records, the pending index, the notice → subject index and every subject's told map.
 4. Replay the accepted feedback onto the notice records (no relay is queued again).
 5. Derive every subject once at the clock's now (``Processor.rederive``): with the told map back,
-   it queues no notice that was sent already; it sets the due times the workers' timers follow.
+   it queues no notice that was sent already; it sets the due times the workers' timers follow,
+   and stores the subject's events together, packed with the event dictionary, in place of the
+   hash of step 2.
 
 Steps 2 to 5 run in one process a core, each process given the partitions of some partition
 numbers: a subject's records of every topic share one, so the process that stored a subject's
@@ -58,7 +61,6 @@ from streams.store.eventpacking import Trainer
 from streams.store.keys import Keys
 from streams.store.noticerecords import pack_record
 from streams.store.packing import pack
-from streams.store.store import current_packing
 
 logger = logging.getLogger(__name__)
 
@@ -403,7 +405,6 @@ def _store_events(
             _Kept.facts = FactCache(kept_facts)
         kept = _Kept.facts
         client = redis.Redis.from_url(settings.redis_dsn)
-        packing = current_packing(client, keys)
         topics = settings.topics
         read = stored = refused = 0
         subjects: set[str] = set()
@@ -425,8 +426,9 @@ def _store_events(
                         answers += _answer(outcome)
                     else:
                         sid = outcome.subject_id
-                        value = packing.pack(outcome.value)
-                        pipe.hsetnx(keys.events(sid), outcome.event_id, value)
+                        # One by one and not packed: deriving the subject stores its events
+                        # together, packed (streams.store.eventpacking).
+                        pipe.hsetnx(keys.events(sid), outcome.event_id, outcome.value)
                         facts.append((outcome.event_id, outcome.fact))
                         if outcome.name in MAY_WAIT:  # the derivation keeps those that wait
                             pipe.hsetnx(keys.waiting(sid), outcome.event_id, taken.source())

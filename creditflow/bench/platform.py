@@ -23,6 +23,7 @@ from creditflow.demo.workers import Worker, start_workers, stop_workers
 from streams.digest import read_digest
 from streams.keyspace import glob_escape
 from streams.store.keys import Keys
+from streams.store.store import StoredEvents
 
 logger = logging.getLogger(__name__)
 
@@ -158,17 +159,17 @@ class PlatformUnderTest:
             time.sleep(POLL)
 
     def _stored(self) -> int:
-        pattern = f"{glob_escape(self.keys.prefix)}{{*}}:events"
+        """Events stored, over every subject with a state."""
+        prefix = self.keys.prefix
+        pattern = f"{glob_escape(prefix)}{{*}}:state"
+        reader = StoredEvents(self.redis, self.keys)
         stored = 0
-        batch: list[bytes] = []
+        batch: list[str] = []
         for key in [*self.redis.scan_iter(match=pattern, count=1000), None]:
             if key is not None:
-                batch.append(key)
+                batch.append(bytes(key).decode()[len(prefix) + 1 : -len("}:state")])
             if batch and (key is None or len(batch) == 1000):
-                pipe = self.redis.pipeline(transaction=False)
-                for name in batch:
-                    pipe.hlen(name)
-                stored += sum(int(n) for n in pipe.execute())
+                stored += sum(len(ids) for ids in reader.ids(batch).values())
                 batch.clear()
         return stored
 

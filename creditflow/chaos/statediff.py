@@ -14,6 +14,7 @@ import redis
 
 from streams.digest import canonical_snapshot
 from streams.store.keys import Keys
+from streams.store.store import StoredEvents
 
 CHUNK = 500
 EXAMPLES = 10
@@ -57,16 +58,16 @@ def _read(client: redis.Redis, keys: Keys, subjects: list[str]) -> list[_Side]:
     pipe = client.pipeline(transaction=False)
     for sid in subjects:
         pipe.hget(keys.state(sid), "snapshot")
-        pipe.hkeys(keys.events(sid))
         pipe.hkeys(keys.notices(sid))
     replies: list[Any] = pipe.execute()
+    stored = StoredEvents(client, keys).ids(subjects)
     sides = []
-    for index in range(len(subjects)):
-        raw, events, notices = replies[3 * index : 3 * index + 3]
+    for index, sid in enumerate(subjects):
+        raw, notices = replies[2 * index : 2 * index + 2]
         sides.append(
             _Side(
                 None if raw is None else canonical_snapshot(raw),
-                frozenset(bytes(e).decode() for e in events),
+                frozenset(stored[sid]),
                 frozenset(bytes(n).decode() for n in notices),
             )
         )

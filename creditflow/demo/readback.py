@@ -20,6 +20,7 @@ from streams.gauges import LagReader
 from streams.logread import read_consumer
 from streams.store.keys import LISTS, NOTICE_STATUSES, Keys
 from streams.store.noticerecords import unpack_record
+from streams.store.store import StoredEvents
 
 CHUNK = 1000
 
@@ -109,11 +110,9 @@ def live_numbers(client: redis.Redis, space: Space, subjects: list[str]) -> Live
         row = replies[offset + i * len(NOTICE_STATUSES) : offset + (i + 1) * len(NOTICE_STATUSES)]
         notices[department] = Counter(dict(zip(NOTICE_STATUSES, row, strict=True)))
     stored = 0
+    reader = StoredEvents(client, keys)
     for chunk in _chunks(subjects):
-        pipe = client.pipeline(transaction=False)
-        for sid in chunk:
-            pipe.hlen(keys.events(sid))
-        stored += sum(int(n) for n in pipe.execute())
+        stored += sum(len(ids) for ids in reader.ids(chunk).values())
     return Live(lists, stored, notices)
 
 
@@ -160,15 +159,14 @@ def end_state(client: redis.Redis, space: Space, subjects: Iterable[str]) -> End
     members = {str(kind): _members(client, keys.list(kind)) for kind in LISTS}
     stored: dict[str, set[str]] = {}
     notices = NoticeRecords()
+    reader = StoredEvents(client, keys)
     for chunk in _chunks(sorted(subjects)):
+        stored.update(reader.ids(chunk))
         pipe = client.pipeline(transaction=False)
         for sid in chunk:
-            pipe.hkeys(keys.events(sid))
             pipe.hgetall(keys.notices(sid))
-        replies = pipe.execute()
-        for index, sid in enumerate(chunk):
-            stored[sid] = {k.decode() for k in replies[2 * index]}
-            for nid, raw in replies[2 * index + 1].items():
+        for sid, records in zip(chunk, pipe.execute(), strict=True):
+            for nid, raw in records.items():
                 notices.add(sid, nid.decode(), unpack_record(raw))
     lists = {kind: len(m) for kind, m in members.items()}
     return EndState(lists, members, stored, notices)

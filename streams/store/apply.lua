@@ -2,13 +2,14 @@
 -- notices and their outbox entries, all or nothing, if the subject's version is still the one
 -- the change was computed from (several workers may touch a subject: the loser retries).
 --
--- KEYS: 1 state hash, 2 events hash, 3 notices hash, 4 due zset, 5 outbox stream,
+-- KEYS: 1 state hash, 2 events hash (events stored one by one, before they were stored
+--       together: removed), 3 notices hash, 4 due zset, 5 outbox stream,
 --       6..8 list zsets (BLACK, RED, THREE_YEAR_CLEAN), 9 waiting hash
 -- ARGV: 1 expected version, 2 subject id, 3 header JSON (lists, due time, withdrawn, waiting
 --       and settled events, whether the subject's id is personal), 4 snapshot, 5 told (JSON
---       packed by streams.store.packing, stored as they are, never decoded here), 6 number of
---       events,
---       then (event id, event bytes) per event, then the number of notices,
+--       packed by streams.store.packing), 6 every event the subject keeps, stored together
+--       (streams.store.eventpacking); 4 to 6 are stored as they are, never decoded here;
+--       then the number of notices,
 --       then (notice id, notice record (streams/store/noticerecords.py), department, due ms,
 --       topic, key, value) per notice.
 -- Returns the new version, or -1 if the version moved on.
@@ -18,15 +19,10 @@ if version ~= tonumber(ARGV[1]) then
 end
 local sid = ARGV[2]
 local h = cjson.decode(ARGV[3])
-local i = 6
-local n_events = tonumber(ARGV[i])
-for _ = 1, n_events do
-  redis.call('HSET', KEYS[2], ARGV[i + 1], ARGV[i + 2])
-  i = i + 2
-end
--- Stored events turned away by a record that arrived after them, and where events wait.
+redis.call('DEL', KEYS[2])
+-- Where stored events turned away by a record that arrived after them waited, and where
+-- events wait.
 for _, eid in ipairs(h.withdrawn) do
-  redis.call('HDEL', KEYS[2], eid)
   redis.call('HDEL', KEYS[9], eid)
 end
 for _, eid in ipairs(h.settled) do
@@ -37,7 +33,7 @@ for eid, source in pairs(h.waiting) do
 end
 version = version + 1
 redis.call('HSET', KEYS[1], 'version', version, 'snapshot', ARGV[4], 'told', ARGV[5],
-  'kind', h.kind, 'name', h.name, 'next', h.next)
+  'events', ARGV[6], 'kind', h.kind, 'name', h.name, 'next', h.next)
 if h.next >= 0 then
   redis.call('ZADD', KEYS[4], h.next, sid)
 else
@@ -50,7 +46,7 @@ for k = 1, 3 do
     redis.call('ZREM', KEYS[5 + k], sid)
   end
 end
-i = i + 1
+local i = 7
 local n_notices = tonumber(ARGV[i])
 for _ = 1, n_notices do
   local nid, record, dept, due = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]

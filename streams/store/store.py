@@ -47,15 +47,36 @@ def _dictionary_field(ident: bytes) -> bytes:
     return b"events:" + ident.hex().encode()
 
 
-def current_packing(client: SyncRedis, keys: Keys) -> EventPacking:
-    """The packing of new events that the deployment's current event dictionary gives (for a
-    writer with a synchronous client: the rebuild's readers)."""
-    packing = EventPacking()
-    current = client.hget(keys.packing, CURRENT)
-    if current is not None:
-        field_ = _dictionary_field(bytes.fromhex(_text(current)))
-        packing.use(_stored_dictionary(field_, client.hget(keys.packing, field_)))
-    return packing
+class StoredEvents:
+    """Which events each subject has stored, however they were stored (together or one by one),
+    for readers with a synchronous client: the demo, the chaos run, the bench. The event
+    dictionaries are read from Redis as stored events name them."""
+
+    def __init__(self, client: SyncRedis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+        self.packing = EventPacking()
+
+    def ids(self, subject_ids: Sequence[str]) -> dict[str, set[str]]:
+        pipe = self.client.pipeline(transaction=False)
+        for sid in subject_ids:
+            pipe.hget(self.keys.state(sid), "events")
+            pipe.hkeys(self.keys.events(sid))
+        replies: list[Any] = pipe.execute()
+        together = replies[0::2]
+        missing = self.packing.missing(t for t in together if t)
+        if missing:
+            fields = [_dictionary_field(ident) for ident in sorted(missing)]
+            found = self.client.hmget(self.keys.packing, fields)
+            for field_, data in zip(fields, found, strict=True):
+                self.packing.add(_stored_dictionary(field_, data))
+        stored = {}
+        for sid, packed, one_by_one in zip(subject_ids, together, replies[1::2], strict=True):
+            ids = {_text(e) for e in one_by_one}
+            if packed:
+                ids.update(self.packing.unpack_events(packed))
+            stored[sid] = ids
+        return stored
 
 
 def _stored_dictionary(field_: bytes, data: Any) -> bytes:
@@ -76,7 +97,7 @@ class SubjectRecord:
 
     subject_id: str
     version: int
-    events: dict[str, bytes]
+    events: dict[str, bytes]  # event id → Avro bytes, or an event as stored one by one
     told: bytes | None  # as stored (streams.store.packing)
     waiting: dict[str, bytes] = field(default_factory=dict)  # event id → source (JSON)
 
@@ -98,7 +119,9 @@ class SubjectChange:
 
     subject_id: str
     expected_version: int
-    new_events: dict[str, bytes]
+    # Every event the subject keeps after the change (event id → Avro bytes, or the bytes as
+    # loaded): stored together, in place of what was stored (streams.store.eventpacking).
+    events: dict[str, bytes]
     snapshot: bytes  # JSON, packed (streams.store.packing)
     told: bytes  # JSON, packed
     kind: str
@@ -106,7 +129,7 @@ class SubjectChange:
     next_ms: int | None
     list_since_ms: Sequence[int | None]  # one per LISTS entry
     notices: list[OutgoingNotice] = field(default_factory=list)
-    withdrawn: list[str] = field(default_factory=list)  # stored events to remove
+    withdrawn: list[str] = field(default_factory=list)  # stored events turned away
     waiting: dict[str, str] = field(default_factory=dict)  # new waiting events → source (JSON)
     settled: list[str] = field(default_factory=list)  # stored events that wait no more
 
@@ -146,14 +169,23 @@ class Store:
         for sid in subject_ids:
             await self._load(keys=[k.state(sid), k.events(sid), k.waiting(sid)], client=pipe)
         replies = await pipe.execute()
-        loaded = {}
-        for sid, ((version, told), events, waiting) in zip(subject_ids, replies, strict=True):
-            loaded[sid] = SubjectRecord(
-                sid, int(version or 0), _pairs(events), told, _pairs(waiting)
-            )
-        missing = self.packing.missing(v for r in loaded.values() for v in r.events.values())
+        missing = self.packing.missing(
+            value
+            for (_, _, together), one_by_one, _ in replies
+            for value in (together or b"", *one_by_one[1::2])
+        )
         if missing:
             await self._load_dictionaries(missing)
+        loaded = {}
+        for sid, ((version, told, together), one_by_one, waiting) in zip(
+            subject_ids, replies, strict=True
+        ):
+            # Events stored one by one, as before they were stored together, are read as they
+            # are; the subject's next change stores them together.
+            events = _pairs(one_by_one)
+            if together:
+                events.update(self.packing.unpack_events(together))
+            loaded[sid] = SubjectRecord(sid, int(version or 0), events, told, _pairs(waiting))
         return loaded
 
     def event_bytes(self, stored: bytes) -> bytes:
@@ -246,9 +278,8 @@ class Store:
             change.snapshot,
             change.told,
         ]
-        args.append(len(change.new_events))
-        for event_id, value in change.new_events.items():
-            args += [event_id, self.packing.pack(value)]
+        unpack = self.packing.unpack
+        args.append(self.packing.pack_events({e: unpack(v) for e, v in change.events.items()}))
         args.append(len(change.notices))
         for n in change.notices:
             record = pack_record(n.record)

@@ -27,7 +27,10 @@ from creditflow.departments import load_departments
 from creditflow.settings import Settings
 from producers import DepartmentPublisher
 from schemas.catalog import decode_event
+from streams.keyspace import glob_escape
+from streams.store.keys import Keys
 from streams.store.packing import load_json
+from streams.store.store import StoredEvents
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -56,6 +59,15 @@ def random_uscc(rng: random.Random | None = None) -> str:
         + "".join(rng.choice(alphabet) for _ in range(9))
     )
     return body + uscc.calc_check_digit(body)
+
+
+def stored_events(client: redis.Redis, prefix: str) -> dict[str, set[str]]:
+    """Each subject's stored event ids, over every subject with a state under ``prefix``."""
+    subjects = [
+        bytes(key).decode()[len(prefix) + 1 : -len("}:state")]
+        for key in client.scan_iter(f"{glob_escape(prefix)}{{*}}:state", count=1000)
+    ]
+    return StoredEvents(client, Keys(prefix)).ids(subjects)
 
 
 def free_port() -> int:

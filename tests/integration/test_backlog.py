@@ -11,7 +11,7 @@ import pytest
 
 from creditflow.bench import workload
 from streams.logread import log_range, read_consumer
-from tests.integration.harness import Harness, wait_for
+from tests.integration.harness import Harness, stored_events, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -47,10 +47,7 @@ def test_a_backlog_is_taken_in_whole_while_partitions_far_ahead_wait(tmp_path: P
             return found == ends
 
         wait_for(taken_in, 240, "every input message taken in", every=1.0)
-        stored = sum(
-            int(harness.redis.hlen(key))
-            for key in harness.redis.scan_iter(f"{harness.settings.redis_prefix}{{*}}:events")
-        )
+        stored = sum(map(len, stored_events(harness.redis, harness.settings.redis_prefix).values()))
         assert stored == load.distinct  # each event once, none missing
     finally:
         harness.close()

@@ -18,10 +18,10 @@ from schemas.codec import encode_model
 from streams.api.queries import Reads
 from streams.bootstrap import build_platform
 from streams.intake import Incoming
-from streams.store.eventpacking import FORMAT_2, Trainer
+from streams.store.eventpacking import FORMAT_2, FORMAT_3, Trainer, packed_with
 from streams.store.noticerecords import unpack_record
 from streams.store.packing import is_packed, unpack
-from streams.store.store import FeedbackChange
+from streams.store.store import FeedbackChange, StoredEvents
 from tests import factories as f
 from tests.integration.harness import random_uscc
 from tests.unit.rules_helpers import at
@@ -198,6 +198,66 @@ def test_notice_records_written_as_json_before_are_answered_and_marked_overdue_p
         _clean(settings)
 
 
+@pytest.mark.parametrize("packed", [True, False], ids=["packed", "not-packed"])
+def test_events_stored_one_by_one_before_are_read_and_stored_together_by_the_next_change(
+    packed: bool,
+) -> None:
+    """A subject whose events are in a hash of their own, one per field (packed each with the
+    dictionary, or plain Avro), as before they were stored together: the processor and the
+    readers of stored events read them, and its next change stores them with the new one,
+    together, and removes the hash."""
+    subject = random_uscc()
+    penalty = f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 3, 1))
+    lesser = f.penalty(subject_id=subject, occurred_at=at(2024, 3, 2))
+    objection = f.objection_filed(subject_id=subject, occurred_at=at(2024, 3, 3))
+    first = [
+        Incoming("credit.penalty.v1", 0, 1, subject.encode(), encode_model(penalty)),
+        Incoming("credit.penalty.v1", 0, 2, subject.encode(), encode_model(lesser)),
+    ]
+    second = [Incoming("credit.objection.v1", 0, 1, subject.encode(), encode_model(objection))]
+    settings = Settings(redis_prefix=f"p{uuid.uuid4().hex[:8]}:", clock="redis")
+    platform = build_platform(settings)
+    keys = platform.keys
+    client = redis.Redis.from_url(settings.redis_dsn)
+    seen: dict[str, Any] = {}
+
+    async def go() -> None:
+        await platform.redis.set(keys.clock, int(at(2024, 3, 5).timestamp() * 1000))
+        processor = platform.processor(Letters())
+        processor.trainer = Trainer(wanted=2)
+        await processor.handle(first)
+        together = await platform.redis.hget(keys.state(subject), "events")
+        events = platform.store.packing.unpack_events(together)
+        seen["first"] = set(events)
+        one_by_one = {
+            eid: platform.store.packing.pack(avro) if packed else avro
+            for eid, avro in events.items()
+        }
+        await platform.redis.hset(keys.events(subject), mapping=one_by_one)
+        await platform.redis.hdel(keys.state(subject), "events")
+        seen["read before"] = StoredEvents(client, keys).ids([subject])[subject]
+        seen["formats before"] = {v[0] for v in one_by_one.values()}
+        await processor.handle(second)
+        seen["hash after"] = await platform.redis.exists(keys.events(subject))
+        after = await platform.redis.hget(keys.state(subject), "events")
+        seen["after"] = set(platform.store.packing.unpack_events(after))
+        seen["read after"] = StoredEvents(client, keys).ids([subject])[subject]
+        await platform.redis.aclose()
+
+    asyncio.run(go())
+    together = _run([first + second])
+    try:
+        assert len(seen["first"]) == 2
+        assert seen["formats before"] == ({FORMAT_2} if packed else {0xC3})
+        assert seen["read before"] == seen["first"]
+        assert seen["hash after"] == 0
+        assert seen["after"] == seen["read after"] == seen["first"] | {str(objection.event_id)}
+        assert _notice_ids(settings, subject) == _notice_ids(together, subject)
+    finally:
+        _clean(settings)
+        _clean(together)
+
+
 def _penalties(subjects: Sequence[str], offset: int) -> list[Incoming]:
     return [
         Incoming(
@@ -228,9 +288,14 @@ def test_events_are_stored_packed_with_one_dictionary_that_every_worker_reads() 
     keys = one.keys
     seen: dict[str, Any] = {}
 
-    async def stored_formats(subjects: Sequence[str]) -> set[int]:
-        values = [v for s in subjects for v in (await one.redis.hgetall(keys.events(s))).values()]
-        return {v[0] for v in values}
+    async def stored_formats(subjects: Sequence[str]) -> set[tuple[int, str]]:
+        """(format, dictionary id) of each subject's events, stored together."""
+        formats = set()
+        for subject in subjects:
+            assert not await one.redis.exists(keys.events(subject))  # none stored one by one
+            stored = await one.redis.hget(keys.state(subject), "events")
+            formats.add((stored[0], (packed_with(stored) or b"").hex()))
+        return formats
 
     async def go() -> None:
         await one.redis.set(keys.clock, int(at(2024, 3, 5).timestamp() * 1000))
@@ -257,9 +322,9 @@ def test_events_are_stored_packed_with_one_dictionary_that_every_worker_reads() 
     unpacked = _run([first, later])  # one worker, too few records for a dictionary
     try:
         assert seen["current"] is not None
-        assert seen["first formats"] == {FORMAT_2}
+        assert seen["first formats"] == {(FORMAT_3, seen["current"].decode())}
         assert seen["dictionaries"] == {seen["current"].decode()}
-        assert seen["later formats"] == {FORMAT_2}
+        assert seen["later formats"] == {(FORMAT_3, seen["current"].decode())}
         assert seen["current again"] == seen["current"]
         for subject in [*first_subjects, *later_subjects]:
             assert _notice_ids(settings, subject) == _notice_ids(unpacked, subject)

@@ -17,12 +17,18 @@ from creditflow.demo.space import Space
 from schemas.identifiers import mask_resident_id, mask_subject_name
 from streams.rebuild import active_workers, rebuild
 from streams.rules.notices import notice_id
-from streams.store.eventpacking import FORMAT_2
+from streams.store.eventpacking import FORMAT_3, packed_with
 from streams.store.noticerecords import unpack_record
 from streams.store.packing import load_json
 from tests import factories as f
 from tests.conftest import RunCli
-from tests.integration.harness import Harness, random_uscc, running_platform, wait_for
+from tests.integration.harness import (
+    Harness,
+    random_uscc,
+    running_platform,
+    stored_events,
+    wait_for,
+)
 from tests.unit.rules_helpers import at
 
 pytestmark = pytest.mark.integration
@@ -118,14 +124,21 @@ def told_pairs(h: Harness, subject: str) -> list[tuple[str, str, str, int]]:
     return sorted(pairs)
 
 
-def stored_formats(h: Harness) -> set[int]:
-    """The first bytes of the stored events: their formats (streams.store.eventpacking)."""
+def stored_formats(h: Harness) -> set[tuple[int, bool]]:
+    """(format, whether packed with a dictionary) of the stored events: a subject's together,
+    or each of those stored one by one (streams.store.eventpacking)."""
     prefix = h.settings.redis_prefix
-    return {
-        value[0]
+    together = {
+        (value[0], packed_with(value) is not None)
+        for key in h.redis.scan_iter(f"{prefix}{{*}}:state")
+        if (value := h.redis.hget(key, "events")) is not None
+    }
+    one_by_one = {
+        (value[0], packed_with(value) is not None)
         for key in h.redis.scan_iter(f"{prefix}{{*}}:events")
         for value in h.redis.hvals(key)
     }
+    return together | one_by_one
 
 
 def digest(h: Harness, cli: RunCli) -> dict[str, Any]:
@@ -154,8 +167,7 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     assert before["notices"] > 20
 
     prefix = h.settings.redis_prefix
-    events_hashes = list(h.redis.scan_iter(f"{prefix}{{*}}:events"))
-    stored = sum(h.redis.hlen(key) for key in events_hashes)
+    stored = sum(map(len, stored_events(h.redis, prefix).values()))
     # The person's pairs are shown masked to some departments and in full to others: their
     # notices sit on partitions of two keys, which two processes may restore apart.
     told_before = told_pairs(h, f.PERSON)
@@ -193,13 +205,14 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     assert "notices restored" in again.stdout
     assert digest(h, cli) == before
 
-    # The events were stored packed with the dictionary the workers made, which the rebuilds
-    # kept; one into a Redis without any makes one of the first records of the log.
-    assert stored_formats(h) == {FORMAT_2}
+    # Each subject's events were stored together, packed with the dictionary the workers made,
+    # which the rebuilds kept; one into a Redis without any makes one of the first records of
+    # the log.
+    assert stored_formats(h) == {(FORMAT_3, True)}
     h.redis.delete(f"{prefix}packing")
     alone = rebuild(h.settings, processes=1)  # every step in this process
     assert digest(h, cli) == before
     assert h.redis.hget(f"{prefix}packing", "events:current") is not None
-    assert stored_formats(h) == {FORMAT_2}
+    assert stored_formats(h) == {(FORMAT_3, True)}
     assert (alone.stored, alone.queued, alone.answered) == (stored, 0, report.answered)
     assert told_pairs(h, f.PERSON) == told_before

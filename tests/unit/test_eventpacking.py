@@ -13,6 +13,8 @@ from creditflow.settings import Settings
 from schemas.codec import decode, encode_model
 from streams.store.eventpacking import (
     FORMAT_2,
+    FORMAT_3,
+    NO_DICTIONARY,
     SIZE,
     DictionaryMissingError,
     EventDictionary,
@@ -52,6 +54,58 @@ def test_events_of_other_subjects_pack_to_a_third_of_their_size_and_read_back_ex
     assert all(p[0] == FORMAT_2 for p in packed)
     assert [packing.unpack(p) for p in packed] == others
     assert sum(map(len, packed)) < sum(map(len, others)) / 3
+
+
+def test_a_subjects_events_stored_together_read_back_exactly_in_fewer_bytes_than_one_by_one(
+    records: list[tuple[bytes, bytes]],
+) -> None:
+    trainer = Trainer()
+    taken = 0
+    while trainer.made is None:
+        trainer.add(records[taken][1])
+        taken += 1
+    packing = EventPacking()
+    packing.use(trainer.made)
+    by_subject: dict[bytes, dict[str, bytes]] = {}
+    for subject, value in records[taken:]:
+        _, datum = decode(value)
+        by_subject.setdefault(subject, {})[str(datum["event_id"])] = value
+    several = [events for events in by_subject.values() if len(events) >= 3]
+    assert len(several) > 200
+    together = [packing.pack_events(events) for events in several]
+    assert {t[0] for t in together} == {FORMAT_3}
+    assert {packed_with(t) for t in together} == {dictionary_id(trainer.made)}
+    assert [packing.unpack_events(t) for t in together] == several
+    # One by one, each packed and named by its id beside it, as stored before:
+    one_by_one = sum(len(eid) + len(packing.pack(v)) for e in several for eid, v in e.items())
+    assert sum(map(len, together)) < one_by_one * 0.75
+
+
+def test_events_stored_together_before_a_dictionary_name_none_and_read_back() -> None:
+    events = {str(e.event_id): encode_model(e) for e in (f.penalty(), f.permit())}
+    together = EventPacking().pack_events(events)
+    assert together[0] == FORMAT_3
+    assert together[1:5] == NO_DICTIONARY
+    assert packed_with(together) is None
+    assert EventPacking().unpack_events(together) == events
+    assert EventPacking().unpack_events(EventPacking().pack_events({})) == {}
+
+
+def test_events_stored_together_that_are_damaged_or_name_a_dictionary_not_loaded_are_errors() -> (
+    None
+):
+    packing = EventPacking()
+    packing.use(b"a dictionary of events " * 100)
+    together = packing.pack_events({"e-1": encode_model(f.penalty())})
+    other = EventPacking()
+    assert other.missing([together]) == {packing.current.id}  # type: ignore[union-attr]
+    with pytest.raises(DictionaryMissingError):
+        other.unpack_events(together)
+    for damaged in (together[:-3], together + b"more", together[:5] + b"\x00" * 20):
+        with pytest.raises(PackingError):
+            packing.unpack_events(damaged)
+    with pytest.raises(PackingError, match="unknown format"):
+        packing.unpack_events(packing.pack(encode_model(f.penalty())))  # one event, format 2
 
 
 def test_events_stored_before_a_dictionary_are_read_as_they_are() -> None:
