@@ -159,7 +159,9 @@ class EventPacking:
         }
 
     def pack(self, value: bytes) -> bytes:
-        """``value`` (an event's Avro bytes) as stored: packed once there is a dictionary."""
+        """``value`` (an event's Avro bytes) as events were stored one by one: packed once there
+        is a dictionary (format 2). The platform stores events together (``pack_events``); this
+        is what it reads from before, and what its tests store as before."""
         return value if self.current is None else self.current.pack(value)
 
     def unpack(self, stored: bytes) -> bytes:

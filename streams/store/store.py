@@ -1,9 +1,10 @@
 """The Redis store of the platform: subjects' events and state, lists, notices, the outbox.
 
 Every change of a subject is one Lua call (``apply.lua``); a batch of subjects is one pipeline.
-Stored events are packed with the deployment's event dictionary once there is one
-(``streams.store.eventpacking``); ``SubjectRecord.events`` holds them as stored, and
-``Store.event_bytes`` gives an event's Avro bytes.
+A subject's events are stored together, packed with the deployment's event dictionary once there
+is one (``streams.store.eventpacking``); ``SubjectRecord.events`` holds their Avro bytes, or,
+for events stored one by one before, their bytes as stored, and ``Store.event_bytes`` gives an
+event's Avro bytes either way.
 """
 
 from __future__ import annotations
