@@ -36,10 +36,9 @@ def records() -> list[tuple[bytes, bytes]]:
     return [(key, value) for kind, key, value in load.messages if kind != "feedback"]
 
 
-def test_events_of_other_subjects_pack_to_a_third_of_their_size_and_read_back_exactly(
-    records: list[tuple[bytes, bytes]],
-) -> None:
-    # A worker makes the dictionary of the first records it takes in.
+def _trained(records: list[tuple[bytes, bytes]]) -> tuple[EventPacking, int]:
+    """A packing with the dictionary a worker makes of the first records it takes in, and how
+    many records that took."""
     trainer = Trainer()
     taken = 0
     while trainer.made is None:
@@ -47,6 +46,13 @@ def test_events_of_other_subjects_pack_to_a_third_of_their_size_and_read_back_ex
         taken += 1
     packing = EventPacking()
     packing.use(trainer.made)
+    return packing, taken
+
+
+def test_events_of_other_subjects_pack_to_a_third_of_their_size_and_read_back_exactly(
+    records: list[tuple[bytes, bytes]],
+) -> None:
+    packing, taken = _trained(records)
     seen = {subject for subject, _ in records[:taken]}
     others = [value for subject, value in records[taken:] if subject not in seen]
     assert len(others) > 2_000
@@ -59,13 +65,7 @@ def test_events_of_other_subjects_pack_to_a_third_of_their_size_and_read_back_ex
 def test_a_subjects_events_stored_together_read_back_exactly_in_fewer_bytes_than_one_by_one(
     records: list[tuple[bytes, bytes]],
 ) -> None:
-    trainer = Trainer()
-    taken = 0
-    while trainer.made is None:
-        trainer.add(records[taken][1])
-        taken += 1
-    packing = EventPacking()
-    packing.use(trainer.made)
+    packing, taken = _trained(records)
     by_subject: dict[bytes, dict[str, bytes]] = {}
     for subject, value in records[taken:]:
         _, datum = decode(value)
@@ -74,7 +74,7 @@ def test_a_subjects_events_stored_together_read_back_exactly_in_fewer_bytes_than
     assert len(several) > 200
     together = [packing.pack_events(events) for events in several]
     assert {t[0] for t in together} == {FORMAT_3}
-    assert {packed_with(t) for t in together} == {dictionary_id(trainer.made)}
+    assert {packed_with(t) for t in together} == {packing.current.id}  # type: ignore[union-attr]
     assert [packing.unpack_events(t) for t in together] == several
     # One by one, each packed and named by its id beside it, as stored before:
     one_by_one = sum(len(eid) + len(packing.pack(v)) for e in several for eid, v in e.items())
