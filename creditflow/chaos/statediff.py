@@ -54,20 +54,21 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[start : start + CHUNK]
 
 
-def _read(client: redis.Redis, keys: Keys, subjects: list[str]) -> list[_Side]:
+def _read(client: redis.Redis, stored: StoredEvents, subjects: list[str]) -> list[_Side]:
+    keys = stored.keys
     pipe = client.pipeline(transaction=False)
     for sid in subjects:
         pipe.hget(keys.state(sid), "snapshot")
         pipe.hkeys(keys.notices(sid))
     replies: list[Any] = pipe.execute()
-    stored = StoredEvents(client, keys).ids(subjects)
+    events = stored.ids(subjects)
     sides = []
     for index, sid in enumerate(subjects):
         raw, notices = replies[2 * index : 2 * index + 2]
         sides.append(
             _Side(
                 None if raw is None else canonical_snapshot(raw),
-                frozenset(stored[sid]),
+                frozenset(events[sid]),
                 frozenset(bytes(n).decode() for n in notices),
             )
         )
@@ -89,8 +90,15 @@ def _example(sid: str, clean: _Side, chaos: _Side) -> dict[str, Any]:
 
 def diff_states(client: redis.Redis, clean: Keys, chaos: Keys, subjects: list[str]) -> StateDiff:
     diff = StateDiff()
+    # One reader a side for every chunk: the event dictionaries are read from Redis once.
+    clean_events, chaos_events = StoredEvents(client, clean), StoredEvents(client, chaos)
     for chunk in _chunks(sorted(subjects)):
-        sides = zip(chunk, _read(client, clean, chunk), _read(client, chaos, chunk), strict=True)
+        sides = zip(
+            chunk,
+            _read(client, clean_events, chunk),
+            _read(client, chaos_events, chunk),
+            strict=True,
+        )
         for sid, a, b in sides:
             diff.subjects += 1
             if a == b:
