@@ -25,6 +25,7 @@ from streams.metrics import Metrics
 from streams.observability import install_metrics
 from streams.ordering import Partition, Reorder, Stamped, WaitingClock
 from streams.recovery import Recovery
+from streams.transport import use_worker_transport
 from streams.watchdog import (
     BusyWatch,
     LoopWatch,
@@ -408,6 +409,7 @@ def create_app(platform: Platform) -> faust.App:
         producer_acks=-1,
         broker_credentials=_credentials(settings),
     )
+    use_worker_transport(app)  # a short fetch wait (streams.transport)
     topics = settings.topics
     inputs = app.topic(*topics.inputs, value_serializer="raw", key_serializer="raw")
     dead_letters = FaustDeadLetters(
