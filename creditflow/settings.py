@@ -105,6 +105,14 @@ class Settings(BaseSettings):
         description="Bytes a worker fetches per input partition and request: small, so that "
         "while it catches up every partition delivers in turn, soon (streams.ordering)",
     )
+    fetch_max_wait: float = Field(
+        default=0.2,
+        gt=0,
+        le=10,
+        description="Seconds the broker may hold a worker's fetch request for input that has not "
+        "arrived: short, so that a request for quiet partitions does not hold back the busy "
+        "ones (streams.transport); shorter costs backlog throughput",
+    )
     redis_prefix: str = Field(default="cf:", description="Prefix of every Redis key")
     clock: Literal["system", "redis"] = Field(
         default="system", description="system, or redis: time set in Redis (tests, demo)"

@@ -409,7 +409,7 @@ def create_app(platform: Platform) -> faust.App:
         producer_acks=-1,
         broker_credentials=_credentials(settings),
     )
-    use_worker_transport(app)  # a short fetch wait (streams.transport)
+    use_worker_transport(app, settings.fetch_max_wait)  # faust fixes 1.5 s (streams.transport)
     topics = settings.topics
     inputs = app.topic(*topics.inputs, value_serializer="raw", key_serializer="raw")
     dead_letters = FaustDeadLetters(
