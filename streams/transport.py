@@ -8,8 +8,9 @@ application set. With the way aiokafka fetches, that wait delayed a worker's inp
   partition whose fetched records have not all been handed over yet;
 * a worker hands nothing over while it processes a batch (faust's ``take`` holds the stream), so
   after aiokafka's prefetch backoff (0.1 s) the next request asks only for the partitions that
-  had nothing: most of a worker's input partitions are quiet topics (repairs, objections,
-  feedback), and a request for quiet partitions only is held by the broker for the whole wait;
+  had nothing: under a load of permits and penalties, most of a worker's input partitions are
+  quiet (repairs, objections, feedback), and a request for quiet partitions only is held by the
+  broker for the whole wait;
 * meanwhile the busy partitions' new records wait on the broker, the next batch is larger and
   takes longer, and the cycle repeats.
 
