@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -164,13 +164,19 @@ class Processor:
                 "stored" if kept else "not kept: another was stored first",
             )
 
-    async def rederive(self, subject_ids: Sequence[str]) -> BatchReport:
-        """Re-derive subjects whose state changes by itself (their due time has come)."""
+    async def rederive(
+        self, subject_ids: Sequence[str], held: Mapping[str, Mapping[str, bytes]] | None = None
+    ) -> BatchReport:
+        """Re-derive subjects whose state changes by itself (their due time has come).
+
+        ``held``: events of these subjects kept outside Redis (event id → Avro bytes), stored
+        with the rest of their events (a rebuild holds those it read in its process)."""
         report = BatchReport()
         now = await self.clock.now()
         if self.store.packing.current is None:  # their events are stored again, packed
             await self.store.adopt_dictionary()
-        await self._apply_groups({sid: [] for sid in subject_ids}, now, report, force=True)
+        groups: dict[str, list[Accepted]] = {sid: [] for sid in subject_ids}
+        await self._apply_groups(groups, now, report, force=True, held=held)
         return report
 
     async def _apply(
@@ -182,13 +188,22 @@ class Processor:
         return await self._apply_groups(groups, now, report, force=False)
 
     async def _apply_groups(
-        self, groups: dict[str, list[Accepted]], now: datetime, report: BatchReport, *, force: bool
+        self,
+        groups: dict[str, list[Accepted]],
+        now: datetime,
+        report: BatchReport,
+        *,
+        force: bool,
+        held: Mapping[str, Mapping[str, bytes]] | None = None,
     ) -> list[Rejected]:
         pending = dict(groups)
         for _ in range(MAX_CONFLICT_RETRIES):
             if not pending:
                 return []
             loaded = await self.store.load(list(pending))
+            if held:
+                for sid, record in loaded.items():
+                    record.events.update(held.get(sid, {}))
             plans = [self._plan(loaded[sid], events, now, force) for sid, events in pending.items()]
             changes = [p.change for p in plans if p.change is not None]
             versions = await self.store.apply(changes)

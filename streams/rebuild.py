@@ -2,23 +2,28 @@
 
 1. Delete the prefix's keys (the Redis clock excepted: it is the tests' and the demo's time).
 2. Read every input topic from the beginning to the end offsets taken at the start; validate each
-   record event as the workers do (``streams.intake.accept``) and store the accepted ones in their
-   subject's events hash, one by one and not packed (first copy of an event id wins); step 5
-   stores each subject's events together, packed. What the workers dead-lettered stays
-   out, found by its source offsets on the dead-letter topic: that covers the refusals that depend
-   on when and in which order the workers saw an event (an event from the future then, a repair
-   the rules turned away on arrival), which validating again now could not reproduce.
+   record event as the workers do (``streams.intake.accept``) and hold the accepted ones in the
+   process that read them (first copy of an event id wins); step 5 stores each subject's events
+   together, packed. Beyond ``EVENTS_HELD`` events, the rest are stored as they are read, one
+   by one in their subject's events hash, and step 5 reads them back. What the workers
+   dead-lettered stays out, found by its source offsets on the dead-letter topic: that covers
+   the refusals that depend on when and in which order the workers saw an event (an event from
+   the future then, a repair the rules turned away on arrival), which validating again now could
+   not reproduce.
 3. Restore what departments were told from the notice topics (``streams.restore``): notice
    records, the pending index, the notice → subject index and every subject's told map.
 4. Replay the accepted feedback onto the notice records (no relay is queued again).
 5. Derive every subject once at the clock's now (``Processor.rederive``): with the told map back,
    it queues no notice that was sent already; it sets the due times the workers' timers follow,
-   and stores the subject's events together, packed with the event dictionary, in place of the
-   hash of step 2.
+   and stores the subject's events together, packed with the event dictionary (those held and
+   those stored in step 2, whose hash it deletes).
 
 Steps 2 to 5 run in one process a core, each process given the partitions of some partition
-numbers: a subject's records of every topic share one, so the process that stored a subject's
-events derives it, with the facts it kept from reading them (not decoded again from Redis).
+numbers: a subject's records of every topic share one, so the process that read a subject's
+events derives it, with the events it holds and the facts it kept from reading them (neither
+stored in Redis nor decoded again). A subject read by two processes (its topics have partition
+counts that put it under two numbers) has the events held for it stored in Redis before any
+subject is derived, and is derived by one of them.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from schemas.events import FeedbackReported
 from schemas.identifiers import is_personal
 from streams.bootstrap import Platform, build_platform
 from streams.collector import tuned_for_throughput
-from streams.intake import Accepted, Rejected, accept
+from streams.intake import Accepted, Incoming, Rejected, accept
 from streams.keyspace import delete_keys
 from streams.logread import LogRange, incoming, log_range, read_consumer, read_log
 from streams.processor import FactCache
@@ -70,6 +75,10 @@ CHUNK = 500  # subjects per derivation round trip, keys per pipeline
 #: Facts the rebuild's processes keep between them from reading the input to deriving its
 #: subjects (some 2 KB each in memory): beyond that the least recently used are decoded again.
 FACTS_KEPT = 1_000_000
+#: Events the rebuild's processes hold between them from reading the input to deriving its
+#: subjects, instead of storing them in Redis one by one and reading them back (some 550 bytes
+#: each in memory): beyond that they are stored in Redis as they are read.
+EVENTS_HELD = 2_000_000
 #: Events that can wait for the record they name (a repair, an objection before its penalty).
 MAY_WAIT = frozenset(
     {"CreditRepairDecided", "ObjectionFiled", "ObjectionUpheld", "ObjectionCorrected",
@@ -124,12 +133,15 @@ def rebuild(
     *,
     force: bool = False,
     processes: int | None = None,
+    held: int = EVENTS_HELD,
 ) -> RebuildReport:
     """Rebuild the Redis state under ``settings.redis_prefix`` from the topics of the log.
 
     Reading and validating the input, and deriving the subjects, run in ``processes`` processes
     (default: one a core): each takes the partitions of some partition numbers, then a share of
-    the subjects (a subject's records all share one partition number)."""
+    the subjects (a subject's records all share one partition number). The processes hold up to
+    ``held`` of the events they read until they derive their subjects (the rest are stored in
+    Redis as they are read)."""
     if not force:
         running = active_workers(settings)
         if running:
@@ -138,15 +150,18 @@ def rebuild(
                 "them first (or pass --force)"
             )
     with tuned_for_throughput():
-        rebuilding = _Rebuild(settings, progress or _Silent(), processes or os.cpu_count() or 1)
+        rebuilding = _Rebuild(
+            settings, progress or _Silent(), processes or os.cpu_count() or 1, held
+        )
         return asyncio.run(rebuilding.run())
 
 
 class _Rebuild:
-    def __init__(self, settings: Settings, progress: Progress, processes: int) -> None:
+    def __init__(self, settings: Settings, progress: Progress, processes: int, held: int) -> None:
         self.settings = settings
         self.progress = progress
         self.processes = max(1, processes)
+        self.held = max(0, held)
         self.platform: Platform = build_platform(settings)
         self.keys = self.platform.keys
         self.redis = redis.Redis.from_url(settings.redis_dsn)
@@ -176,8 +191,9 @@ class _Rebuild:
             self._delete()
             await self._event_dictionary(now)
             refused_offsets = self._dead_lettered()
-            read, stored, refused, by_part, answers = self._events(now, refused_offsets)
+            read, stored, refused, by_part, elsewhere, answers = self._events(now, refused_offsets)
             subjects = {sid for part in by_part for sid in part}
+            self._release(elsewhere)
             taken_in = self.log
             restored = self._restore(subjects, answers)
             queued = await self._derive(by_part)
@@ -187,7 +203,7 @@ class _Rebuild:
         finally:
             for pool in self.pools:
                 pool.shutdown(cancel_futures=True)
-            _Kept.facts = None
+            _Kept.facts = _Kept.events = None
             self.redis.close()
             await self.platform.redis.aclose()
         return RebuildReport(
@@ -261,26 +277,39 @@ class _Rebuild:
 
     def _events(
         self, now: datetime, refused_offsets: set[tuple[str, int, int]]
-    ) -> tuple[int, int, int, list[list[str]], list[Answer]]:
+    ) -> tuple[int, int, int, list[list[str]], list[set[str]], list[Answer]]:
         self.log = log = self._range(list(self.settings.topics.inputs))
         self.progress.stage("reading the input topics", log.total)
         split = _split(log, self.processes)
-        kept = FACTS_KEPT // len(split)
+        room = _Room(FACTS_KEPT // len(split), self.held // len(split))
         parts = [
-            (self.settings, part, {o for o in refused_offsets if o[:2] in part.ends}, now, kept)
+            (self.settings, part, {o for o in refused_offsets if o[:2] in part.ends}, now, room)
             for part in split
         ]
         results = self._in_processes(_store_events, parts)
         read = stored = refused = 0
         seen: set[str] = set()
-        by_part: list[list[str]] = []  # each subject once, in the part that read it
+        by_part: list[list[str]] = []  # each subject once, in the first part that read it
+        elsewhere: list[set[str]] = []  # subjects a part read that an earlier part derives
         answers: list[Answer] = []
         for part_read, part_stored, part_refused, part_subjects, part_answers in results:
             read, stored, refused = read + part_read, stored + part_stored, refused + part_refused
             by_part.append(sorted(part_subjects - seen))
+            elsewhere.append(part_subjects & seen)
             seen |= part_subjects
             answers += part_answers
-        return read, stored, refused, by_part, answers
+        return read, stored, refused, by_part, elsewhere, answers
+
+    def _release(self, elsewhere: list[set[str]]) -> None:
+        """Store in Redis the events each part holds of subjects another part derives (read by
+        both when their topics' partition counts put them under two partition numbers)."""
+        if not any(elsewhere):
+            return
+        shared = set().union(*elsewhere)
+        self.progress.stage("storing the events of subjects read by two processes", len(shared))
+        released = self._in_processes(_release_held, [(self.settings, s) for s in elsewhere])
+        logger.info("%d subjects read by two processes: %d events stored", len(shared),
+                    sum(released))  # fmt: skip
 
     def _in_processes(self, step: Callable[..., T], parts: list[tuple[Any, ...]]) -> list[T]:
         """``step(*parts[i])`` in the process of part ``i`` (in this one when there is a single
@@ -350,10 +379,12 @@ class _Rebuild:
 
 
 class _Kept:
-    """What a process keeps from one step of a rebuild to the next: the facts of the events it
-    stored, for deriving their subjects without decoding them again."""
+    """What a process keeps from one step of a rebuild to the next: the events it read and
+    holds (subject → event id → Avro bytes), for storing them with their subject's state, and
+    the facts of the events it stored, for deriving their subjects without decoding them again."""
 
     facts: FactCache | None = None
+    events: dict[str, dict[str, bytes]] | None = None
 
 
 class _Counted:
@@ -387,32 +418,81 @@ def _split(log: LogRange, parts: int) -> list[LogRange]:
     return [group for group in groups if group.ends] or [log]
 
 
+@dataclass(frozen=True, slots=True)
+class _Room:
+    """What one process may keep of the events it reads until it derives their subjects."""
+
+    facts: int  # facts of events kept (FactCache)
+    events: int  # events held, not stored in Redis as they are read
+
+
+class _Keeper:
+    """Where a process keeps the record events it reads (first copy of an event id wins): held
+    in the process while there is room, else stored in Redis one by one and not packed, a batch
+    a pipeline (deriving the subject stores its events together: streams.store.eventpacking)."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, room: _Room) -> None:
+        if _Kept.facts is None:
+            _Kept.facts = FactCache(room.facts)
+        if _Kept.events is None:
+            _Kept.events = {}
+        self.facts, self.held = _Kept.facts, _Kept.events
+        self.room = room.events - sum(map(len, self.held.values()))
+        self.client, self.keys = client, keys
+        self.stored = 0  # distinct events kept
+        self._pipe = client.pipeline(transaction=False)
+        self._sent: list[tuple[str, Fact] | None] = []  # a command's event, if it stores one
+
+    def keep(self, accepted: Accepted, fact: Fact, taken: Incoming) -> None:
+        sid, eid = accepted.subject_id, accepted.event_id
+        own = self.held.get(sid)
+        if own is not None and eid in own:
+            pass  # a later copy of an event held
+        elif self.room > 0:
+            if own is None:
+                own = self.held[sid] = {}
+            own[eid] = accepted.value
+            self.room -= 1
+            self.stored += 1
+            self.facts.put(eid, fact)
+        else:  # once the room is full every event is stored: a later copy of it meets it there
+            self._pipe.hsetnx(self.keys.events(sid), eid, accepted.value)
+            self._sent.append((eid, fact))
+        if accepted.name in MAY_WAIT:  # the derivation keeps those that wait
+            self._pipe.hsetnx(self.keys.waiting(sid), eid, taken.source())
+            self._sent.append(None)
+
+    def flush(self) -> None:
+        """Send what the batch stores in Redis."""
+        if self._sent:
+            for new, fact in zip(self._pipe.execute(), self._sent, strict=True):
+                if new and fact is not None:  # the copy stored is the one kept
+                    self.stored += 1
+                    self.facts.put(*fact)
+            self._pipe, self._sent = self.client.pipeline(transaction=False), []
+
+
 def _store_events(
     settings: Settings,
     log: LogRange,
     refused_offsets: set[tuple[str, int, int]],
     now: datetime,
-    kept_facts: int,
+    room: _Room,
     *,
     progress: Progress | None = None,
 ) -> tuple[int, int, int, set[str], list[Answer]]:
-    """Read ``log``, validate each message as the workers do and store the accepted record
-    events (first copy of an event id wins); feedback answers are returned. The facts of up to
-    ``kept_facts`` events stored are kept in this process for deriving their subjects."""
+    """Read ``log``, validate each message as the workers do and keep the accepted record
+    events in this process or Redis (``_Keeper``); feedback answers are returned."""
     with tuned_for_throughput():
         departments, keys = load_departments(settings.departments_file), Keys(settings.redis_prefix)
-        if _Kept.facts is None:
-            _Kept.facts = FactCache(kept_facts)
-        kept = _Kept.facts
         client = redis.Redis.from_url(settings.redis_dsn)
+        keeper = _Keeper(client, keys, room)
         topics = settings.topics
-        read = stored = refused = 0
+        read = refused = 0
         subjects: set[str] = set()
         answers: list[Answer] = []
         try:
             for batch in read_log(settings, sorted({topic for topic, _ in log.ends}), log):
-                pipe = client.pipeline(transaction=False)
-                facts: list[tuple[str, Fact] | None] = []  # a command's event, if it stores one
                 for message in batch:
                     read += 1
                     taken = incoming(message)
@@ -425,23 +505,13 @@ def _store_events(
                     elif outcome.fact is None:
                         answers += _answer(outcome)
                     else:
-                        sid = outcome.subject_id
-                        # One by one and not packed: deriving the subject stores its events
-                        # together, packed (streams.store.eventpacking).
-                        pipe.hsetnx(keys.events(sid), outcome.event_id, outcome.value)
-                        facts.append((outcome.event_id, outcome.fact))
-                        if outcome.name in MAY_WAIT:  # the derivation keeps those that wait
-                            pipe.hsetnx(keys.waiting(sid), outcome.event_id, taken.source())
-                            facts.append(None)
-                        subjects.add(sid)
-                for new, fact in zip(pipe.execute(), facts, strict=True):
-                    if new and fact is not None:  # the copy stored is the one kept
-                        stored += 1
-                        kept.put(*fact)
+                        keeper.keep(outcome, outcome.fact, taken)
+                        subjects.add(outcome.subject_id)
+                keeper.flush()
                 _Counted.advance(progress, len(batch))
         finally:
             client.close()
-    return read, stored, refused, subjects, answers
+    return read, keeper.stored, refused, subjects, answers
 
 
 @dataclass
@@ -531,15 +601,38 @@ async def _derive_subjects(
     """Derive each subject at the clock's now; the number of notices queued."""
     platform = build_platform(settings)
     processor = platform.processor(_NoDeadLetters(), _Kept.facts)
+    held = _Kept.events or {}
     queued = 0
     try:
         for chunk in _chunks(subjects, CHUNK):
-            report = await processor.rederive(chunk)
+            report = await processor.rederive(chunk, held)
             queued += sum(report.notices.values())
+            for sid in chunk:  # stored with the subject now
+                held.pop(sid, None)
             _Counted.advance(progress, len(chunk))
     finally:
         await platform.redis.aclose()
     return queued
+
+
+def _release_held(settings: Settings, subjects: set[str], progress: Progress | None = None) -> int:
+    """Store the events this process holds of ``subjects`` in Redis, one by one as step 2 stores
+    those it cannot hold; the number stored."""
+    held = _Kept.events or {}
+    keys = Keys(settings.redis_prefix)
+    client = redis.Redis.from_url(settings.redis_dsn)
+    released = 0
+    try:
+        for chunk in _chunks(sorted(subjects & held.keys()), CHUNK):
+            pipe = client.pipeline(transaction=False)
+            for sid in chunk:
+                for eid, value in held.pop(sid).items():
+                    pipe.hsetnx(keys.events(sid), eid, value)
+            released += sum(pipe.execute())
+            _Counted.advance(progress, len(chunk))
+    finally:
+        client.close()
+    return released
 
 
 def _derive_in_process(settings: Settings, subjects: list[str]) -> int:

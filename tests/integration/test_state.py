@@ -14,8 +14,9 @@ from confluent_kafka import Producer
 
 from creditflow.demo.readback import group_lag
 from creditflow.demo.space import Space
+from schemas.codec import encode_model
 from schemas.identifiers import mask_resident_id, mask_subject_name
-from streams.rebuild import active_workers, rebuild
+from streams.rebuild import EVENTS_HELD, active_workers, rebuild
 from streams.rules.notices import notice_id
 from streams.store.eventpacking import FORMAT_3, packed_with
 from streams.store.noticerecords import unpack_record
@@ -216,3 +217,43 @@ def test_rebuild_from_the_log_gives_the_same_state(platform: Harness, cli: RunCl
     assert stored_formats(h) == {(FORMAT_3, True)}
     assert (alone.stored, alone.queued, alone.answered) == (stored, 0, report.answered)
     assert told_pairs(h, f.PERSON) == told_before
+
+    # Room to hold two events: the rest are stored in Redis as they are read, and read back.
+    spilled = rebuild(h.settings, processes=2, held=2)
+    assert digest(h, cli) == before
+    assert (spilled.stored, spilled.queued) == (stored, 0)
+    assert stored_formats(h) == {(FORMAT_3, True)}
+
+
+def test_a_subject_read_by_two_processes_keeps_every_event(platform: Harness, cli: RunCli) -> None:
+    """Topics whose partition counts differ can put a subject's records under two partition
+    numbers, read by two processes of a rebuild: each holds some of its events, and one derives
+    it with all of them. A copy of an event sent again is stored once."""
+    h = platform
+    subject = random_uscc()
+    penalty, permit = f.penalty(subject_id=subject, serious=True), f.permit(subject_id=subject)
+    raw = Producer(h.settings.kafka_client_config())
+    for event, partition in ((penalty, 0), (permit, 1), (penalty, 0)):
+        raw.produce(
+            h.settings.topics.event(event.topic_kind),
+            key=subject.encode(),
+            value=encode_model(event),
+            partition=partition,
+        )
+    raw.flush(10)
+    wait_for(lambda: h.version(subject) >= 1, 60, "the records to be applied")
+    wait_for(lambda: drained(h), 90, "the platform to drain (lag 0, outbox empty)", 0.5)
+    for worker in h.workers:
+        worker.stop()
+    wait_for(lambda: active_workers(h.settings) == 0, 30, "the group to be empty")
+    before = digest(h, cli)
+    events = {str(penalty.event_id), str(permit.event_id)}
+    assert stored_events(h.redis, h.settings.redis_prefix)[subject] == events
+
+    # Held in the two processes; one held and one stored in a single process; none held.
+    for processes, held in ((2, EVENTS_HELD), (1, 1), (2, 0)):
+        report = rebuild(h.settings, processes=processes, held=held)
+        assert digest(h, cli) == before, (processes, held)
+        assert report.stored == len(events), (processes, held)
+        assert stored_events(h.redis, h.settings.redis_prefix)[subject] == events
+        assert not h.redis.exists(f"{h.settings.redis_prefix}{{{subject}}}:events")
