@@ -70,6 +70,7 @@ class Figures:
     runs: list[PlatformRun]
     rebuild_seconds: float
     rebuild_digest_equal: bool
+    rebuild_stages: dict[str, float]  # seconds of each stage, in order
     latency: Latency
     subjects: int
 
@@ -129,6 +130,7 @@ class Figures:
                 "seconds": round(self.rebuild_seconds, 3),
                 "events_per_second": round(events / self.rebuild_seconds, 1),
                 "digest_equal": self.rebuild_digest_equal,
+                "stages_seconds": {k: round(v, 1) for k, v in self.rebuild_stages.items()},
             },
             "memory": {
                 "redis_bytes_per_subject": round(first.redis_bytes / max(1, self.subjects), 1),

@@ -130,7 +130,7 @@ class Bench:
             lambda: ceilings.redis_ceiling(self.settings, load.messages),
         )  # fmt: skip
         runs: list[PlatformRun] = []
-        rebuilt: tuple[float, bool] = (0.0, False)
+        rebuilt: tuple[float, bool, dict[str, float]] = (0.0, False, {})
         measured: latency.Latency | None = None
         offered = latency.offered_events(
             o.seed,
@@ -176,6 +176,7 @@ class Bench:
             runs=runs,
             rebuild_seconds=rebuilt[0],
             rebuild_digest_equal=rebuilt[1],
+            rebuild_stages=rebuilt[2],
             latency=measured,
             subjects=len(load.subjects),
         ).report()
@@ -201,18 +202,41 @@ class Bench:
                 say(f"latency: p50 {measured.p50:.3f} s, p99 {measured.p99:.3f} s")
         return run, measured
 
-    def rebuild(self, settings: Settings) -> tuple[float, bool]:
-        """Seconds to rebuild the run's prefix from the log, and whether its digest held."""
+    def rebuild(self, settings: Settings) -> tuple[float, bool, dict[str, float]]:
+        """Seconds to rebuild the run's prefix from the log, whether its digest held, and the
+        seconds of each of its stages."""
         client = redis.Redis.from_url(settings.redis_dsn)
+        stages = _Stages(self.say)
         try:
             keys = Keys(settings.redis_prefix)
             before = read_digest(client, keys)
             began = time.perf_counter()
-            rebuild(settings, force=True)  # its workers were stopped just now
+            rebuild(settings, stages, force=True)  # its workers were stopped just now
             seconds = time.perf_counter() - began
+            stages.stage("", None)
             after = read_digest(client, keys)
         finally:
             client.close()
         if after != before:
             logger.error("the rebuilt state differs: %s != %s", after.report(), before.report())
-        return seconds, after == before
+        return seconds, after == before, stages.seconds
+
+
+class _Stages:
+    """A rebuild's progress as the seconds of each stage, each said as it ends."""
+
+    def __init__(self, say: Say) -> None:
+        self.say = say
+        self.seconds: dict[str, float] = {}
+        self._current: tuple[str, float] | None = None
+
+    def stage(self, name: str, total: int | None) -> None:
+        now = time.perf_counter()
+        if self._current is not None:
+            done, began = self._current
+            self.seconds[done] = self.seconds.get(done, 0.0) + now - began
+            self.say(f"  {done}: {now - began:.1f} s")
+        self._current = (name, now) if name else None
+
+    def advance(self, count: int) -> None:
+        pass

@@ -63,6 +63,9 @@ def test_a_small_bench_measures_every_figure(namespace: str, tmp_path: Path, cli
         for name in names:
             assert figures[section][name] not in (None, 0, ""), (section, name)
     assert figures["rebuild"]["digest_equal"] is True
+    stages = figures["rebuild"]["stages_seconds"]
+    assert {"reading the input topics", "deriving every subject"} <= stages.keys(), stages
+    assert 0 < sum(stages.values()) <= figures["rebuild"]["seconds"] + 0.5, stages
     # One worker and two, each catching up on the whole log: the same derived state and notices.
     assert figures["runs_digest_equal"] is True, figures["platform"]
     assert set(figures["platform"]) == {"workers_1", "workers_2"}
