@@ -109,17 +109,13 @@ def _accept(
         event: Any = to_model(model_class(name), datum)
     except ContractError as exc:
         return _rejected(message, exc, datum)
-    who = {
-        "department_id": event.department_id,
-        "subject_id": mask_subject_id(event.subject_kind, event.subject_id),
-    }
     try:
         check_plausible(event, now, departments)
     except ContractError as exc:
-        return Rejected(message, exc.reason_code, exc.detail, exc.field, **who)
+        return Rejected(message, exc.reason_code, exc.detail, exc.field, *_who(event))
     if message.key is None or message.key != event.subject_id.encode():
         return Rejected(
-            message, "invalid.key", "the message key must be the subject id", "key", **who
+            message, "invalid.key", "the message key must be the subject id", "key", *_who(event)
         )
     valid = model_to_datum(event)
     # What the store keeps is the event as validated. When that is what was read, in the
@@ -129,6 +125,11 @@ def _accept(
     else:
         value = encode(name, valid)
     return Accepted(message, name, event, value, _fact(name, event, valid), str(event.event_id))
+
+
+def _who(event: Any) -> tuple[str, str]:
+    """The department and the subject (masked) a rejected event names."""
+    return event.department_id, mask_subject_id(event.subject_kind, event.subject_id)
 
 
 def _same_datum(valid: Any, read: Any) -> bool:
