@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo bench chaos test lint typecheck unit integration stack-up stack-down clean
+.PHONY: install prometheus demo bench chaos test lint typecheck unit integration stack-up stack-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Prometheus and promtool, which the tests of the operators' view run (the alert rules, the
+# dashboards' queries, a scrape of live workers): Debian's package, installed where missing.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+prometheus:
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
+	  echo "installing Debian's prometheus package (for the operators' view and its tests)"; \
+	  $(SUDO) apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
+	    prometheus >/dev/null; }
 
 stack-up: install
 	$(BIN)/creditflow stack up
@@ -48,7 +58,7 @@ unit: install
 integration: stack-up
 	$(BIN)/pytest tests/integration
 
-test: lint typecheck stack-up
+test: lint typecheck prometheus stack-up
 	$(BIN)/pytest tests
 
 clean:
