@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
 from creditflow.errors import CreditflowError
 from creditflow.settings import Settings
+
+if TYPE_CHECKING:
+    import faust
+    from faust.worker import Worker
 
 app = typer.Typer()
 logger = logging.getLogger(__name__)
@@ -43,6 +48,20 @@ def await_kafka(settings: Settings, patience: float = KAFKA_PATIENCE) -> None:
         consumer.close()
 
 
+def quiet_worker(faust_app: faust.App, loglevel: str) -> Worker:
+    """faust's worker, without its terminal spinner.
+
+    To turn the spinner on every log record, faust sets the root logger to DEBUG and leaves it
+    there once the worker has started: every debug call of aiokafka and faust then built a
+    record that no handler wrote (some 3% of a worker's CPU under a steady load), and the
+    spinner's terminal escapes went into the worker's log."""
+    from faust.worker import Worker
+
+    faust_worker = Worker(faust_app, loglevel=loglevel)
+    faust_worker.spinner = None
+    return faust_worker
+
+
 @app.command()
 def worker(
     web_port: int | None = typer.Option(None, help="HTTP port (default CREDITFLOW_WEB_PORT)."),
@@ -50,8 +69,6 @@ def worker(
     loglevel: str = typer.Option("warning", help="faust's log level."),
 ) -> None:
     """Consume the input topics, keep subjects' state in Redis, send notices (Ctrl-C stops)."""
-    from faust.worker import Worker
-
     from streams.app import create_app
     from streams.bootstrap import build_platform
     from streams.collector import tune_for_throughput
@@ -63,7 +80,7 @@ def worker(
     faust_app = create_app(platform)
     relay = faust_app.conf.creditflow_relay
     tune_for_throughput()
-    faust_worker = Worker(faust_app, loglevel=loglevel)
+    faust_worker = quiet_worker(faust_app, loglevel)
     # Watchdogs that do not wait for faust to start the worker (streams.app.WorkerWatches).
     faust_app.conf.creditflow_watches.start(faust_worker.loop)
     try:
