@@ -1,0 +1,62 @@
+"""The bench's latency probe takes each notice as it arrives, not once a batch has filled."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from confluent_kafka import Producer
+
+from creditflow.bench.latency import NoticeProbe
+from creditflow.bench.run import bench_settings
+from creditflow.demo.space import Space
+from creditflow.departments import load_departments
+from creditflow.settings import Settings
+from producers.publisher import producer_config
+from streams.logread import LogReadError
+
+pytestmark = pytest.mark.integration
+
+WAIT = 20.0  # what the probe may wait for a message here: a batch would never fill
+
+
+@pytest.fixture
+def space() -> Iterator[Space]:
+    space = Space(bench_settings(Settings(), f"p{uuid.uuid4().hex[:8]}"), load_departments())
+    space.reset()
+    yield space
+    space.drop()
+
+
+def _probe(settings: Settings) -> NoticeProbe:
+    """A probe from the topic's end on, once the new topic's partitions have leaders."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return NoticeProbe(settings)
+        except LogReadError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def test_a_lone_notice_is_taken_as_it_arrives(space: Space) -> None:
+    settings = space.settings
+    probe = _probe(settings)
+    producer = Producer(producer_config(settings, "creditflow-test-probe"))
+    producer.produce(settings.topics.notice("finance"), key=b"subject", value=b"one notice")
+    assert producer.flush(10) == 0
+    values: list[bytes | None] = []
+    try:
+        while not values:
+            began = time.monotonic()
+            arrived = probe.arrived(WAIT)
+            assert arrived, f"nothing arrived in {WAIT:g} s"
+            # A consumer waiting for a batch of 1,000 would have waited its whole timeout.
+            assert time.monotonic() - began < WAIT / 2
+            values = [m.value() for m in arrived if m.error() is None]
+    finally:
+        probe.consumer.close()
+    assert values == [b"one notice"]
