@@ -19,7 +19,7 @@ from creditflow.admin import admin_client
 from creditflow.bench.errors import BenchError
 from creditflow.demo.readback import group_lag
 from creditflow.demo.space import Space
-from creditflow.demo.workers import Worker, start_workers, stop_workers
+from creditflow.demo.workers import Worker, start_workers, stop_workers, wait_assigned
 from streams.digest import read_digest
 from streams.keyspace import glob_escape
 from streams.store.keys import Keys
@@ -125,6 +125,14 @@ class PlatformUnderTest:
             redis_bytes=redis_bytes,
             digest=digest.digest,
         )
+
+    def keep(self, count: int, timeout: float) -> None:
+        """Stop all but the first ``count`` workers; return once those hold every input
+        partition and have caught up on what the others left."""
+        stop_workers(self.workers[count:])
+        self.workers = self.workers[:count]
+        wait_assigned(self.space, self.workers, ASSIGN_TIMEOUT)
+        self._wait_drained(time.monotonic() + timeout)
 
     def _check_alive(self) -> None:
         for worker in self.workers:

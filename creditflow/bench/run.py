@@ -7,6 +7,7 @@ clock standing just after the workload's last day, so the same seed gives the sa
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -131,23 +132,16 @@ class Bench:
         )  # fmt: skip
         runs: list[PlatformRun] = []
         rebuilt: tuple[float, bool, dict[str, float]] = (0.0, False, {})
-        measured: latency.Latency | None = None
-        offered = latency.offered_events(
-            o.seed,
-            round(o.latency_rate * o.latency_seconds),
-            self.departments,
-            self.policy,
-            datetime.combine(workload.LAST_DAY, clock_time(9), tzinfo=self.policy.tz),
-        )
+        measured: dict[int, latency.Latency] = {}
         for count in o.workers:
-            run, measured_now = self._platform(count, load, offered)
+            run, measured_now = self._platform(count, load)
             runs.append(run)
-            measured = measured_now or measured
+            measured.update(measured_now)
             if count == o.workers[0]:
                 say("state rebuild …")
                 rebuilt = self.rebuild(run_settings(self.settings, count))
                 say(f"state rebuild: {rebuilt[0]:.1f} s, same digest: {rebuilt[1]}")
-        if measured is None:
+        if not measured:
             raise BenchError("no latency was measured")
         client = redis.Redis.from_url(self.settings.redis_dsn)
         try:
@@ -182,13 +176,15 @@ class Bench:
         ).report()
 
     def _platform(
-        self, count: int, load: workload.Workload, offered: list[latency.Offered]
-    ) -> tuple[PlatformRun, latency.Latency | None]:
-        """The log processed by ``count`` workers; with the most workers, the latency too."""
+        self, count: int, load: workload.Workload
+    ) -> tuple[PlatformRun, dict[int, latency.Latency]]:
+        """The log processed by ``count`` workers. With the most workers, the latency too: with
+        all of them, then with each smaller number of workers of the runs, the others stopped
+        (every latency measurement needs a log no throughput run reads: it adds to the log)."""
         o, say = self.options, self.say
         settings = run_settings(self.settings, count)
         space = Space(settings, self.departments)
-        measured = None
+        measured: dict[int, latency.Latency] = {}
         with PlatformUnderTest(space, count, self.log_dir / f"{count}w", self.clock) as under:
             say(f"platform with {count} worker(s) …")
             run = under.run(len(load.messages), max(900.0, o.events / 50))
@@ -197,10 +193,33 @@ class Bench:
                 f"{run.stored:,} events stored, {run.notices:,} notices"
             )
             if count == max(o.workers):
-                say(f"latency at {o.latency_rate:,.0f} events/s for {o.latency_seconds:g} s …")
-                measured = latency.measure(settings, offered, o.latency_rate)
-                say(f"latency: p50 {measured.p50:.3f} s, p99 {measured.p99:.3f} s")
+                for index, workers in enumerate(sorted(o.workers, reverse=True)):
+                    if workers < count:
+                        timed(
+                            say,
+                            f"stopping all but {workers} worker(s)",
+                            functools.partial(under.keep, workers, max(900.0, o.events / 50)),
+                        )
+                    measured[workers] = self._latency(settings, workers, o.seed + index)
         return run, measured
+
+    def _latency(self, settings: Settings, workers: int, seed: int) -> latency.Latency:
+        """Latency with ``workers`` workers, on events of subjects of their own (``seed``)."""
+        o, say = self.options, self.say
+        offered = latency.offered_events(
+            seed,
+            round(o.latency_rate * o.latency_seconds),
+            self.departments,
+            self.policy,
+            datetime.combine(workload.LAST_DAY, clock_time(9), tzinfo=self.policy.tz),
+        )
+        say(
+            f"latency with {workers} worker(s) at {o.latency_rate:,.0f} events/s "
+            f"for {o.latency_seconds:g} s …"
+        )
+        measured = latency.measure(settings, offered, o.latency_rate)
+        say(f"latency: p50 {measured.p50:.3f} s, p99 {measured.p99:.3f} s")
+        return measured
 
     def rebuild(self, settings: Settings) -> tuple[float, bool, dict[str, float]]:
         """Seconds to rebuild the run's prefix from the log, whether its digest held, and the
