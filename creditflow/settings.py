@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     web_bind: str = Field(default="127.0.0.1", description="Worker's HTTP bind address")
     batch_size: int = Field(default=500, ge=1, description="Events per processing batch")
     batch_within: float = Field(
-        default=0.05,
+        default=0.005,
         gt=0,
         description="Seconds to wait to fill a batch (a backlog fills it at once: this only "
         "delays events that come one by one)",
