@@ -53,7 +53,7 @@ def quiet_worker(faust_app: faust.App, loglevel: str) -> Worker:
 
     To turn the spinner on every log record, faust sets the root logger to DEBUG and leaves it
     there once the worker has started: every debug call of aiokafka and faust then built a
-    record that no handler wrote (some 3% of a worker's CPU under a steady load), and the
+    record that no handler wrote (2.6% of a worker's samples under a steady load), and the
     spinner's terminal escapes went into the worker's log."""
     from faust.worker import Worker
 
