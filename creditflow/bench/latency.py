@@ -54,8 +54,8 @@ class Latency:
     max: float
     #: Publish → the worker's relay produced the notice (its Kafka timestamp): the platform's
     #: part; the rest is Kafka delivering the notice to the department.
-    produced_p50: float = 0.0
-    produced_p99: float = 0.0
+    produced_p50: float
+    produced_p99: float
     #: Redis rewrites of its append-only file that overlapped the measurement (each a forked
     #: process busy on a core for seconds: on two cores, the tail is then that rewrite).
     redis_rewrites: int = 0
