@@ -3,6 +3,11 @@
 Entries are read through a Redis consumer group, so that several workers share the outbox; an
 entry taken by a worker that died is claimed by another after ``claim_idle`` seconds. A crash at
 any point loses nothing: at worst a notice is produced twice with the same id.
+
+A round costs Redis one blocking read of new entries and one acknowledgement. What this relay
+read and never acknowledged (before a restart, or when Kafka did not take a notice) is read
+again first, until there is none; other relays' abandoned entries are looked for every
+``claim_every`` seconds, not every round.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class OutboxRelay:
         *,
         batch: int = 500,
         claim_idle: float = 30.0,
+        claim_every: float = 5.0,
     ) -> None:
         self.redis = redis
         self.producer = producer
@@ -46,7 +52,12 @@ class OutboxRelay:
         self.consumer = consumer
         self.batch = batch
         self.claim_idle_ms = int(claim_idle * 1000)
+        self.claim_every = claim_every
         self.published = 0
+        # Whether this consumer may hold entries it read and did not acknowledge: at the
+        # start (a restart), and after a round that did not acknowledge all it read.
+        self._own_unsettled = True
+        self._next_claim = 0.0  # time.monotonic() of the next look for abandoned entries
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -63,9 +74,10 @@ class OutboxRelay:
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Publish one batch; returns how many entries were published and removed."""
-        entries = self._own_pending() or self._claimed() or self._new(block_ms)
+        entries, own = self._take(block_ms)
         if not entries:
             return 0
+        self._own_unsettled = True  # until all of them are acknowledged
         delivered: list[bytes] = []
 
         def report(error: KafkaError | None, _message: Message, entry_id: bytes) -> None:
@@ -83,7 +95,23 @@ class OutboxRelay:
             pipe.xdel(self.keys.outbox, *delivered)
             pipe.execute()
         self.published += len(delivered)
+        # Entries read again are looked for again: there may be more than one batch of them.
+        self._own_unsettled = own or len(delivered) < len(entries)
         return len(delivered)
+
+    def _take(self, block_ms: int) -> tuple[Entries, bool]:
+        """The entries of this round, and whether they are this consumer's own read again."""
+        if self._own_unsettled:
+            entries = self._own_pending()
+            if entries:
+                return entries, True
+            self._own_unsettled = False
+        if time.monotonic() >= self._next_claim:
+            entries = self._claimed()
+            if entries:  # there may be more: looked for again next round
+                return entries, False
+            self._next_claim = time.monotonic() + self.claim_every
+        return self._new(block_ms), False
 
     def _produce(self, entry_id: bytes, fields: dict[bytes, bytes], report: Any) -> None:
         def on_delivery(error: KafkaError | None, message: Message) -> None:
