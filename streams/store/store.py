@@ -10,7 +10,7 @@ event's Avro bytes either way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -18,7 +18,9 @@ from typing import Any
 import orjson
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.asyncio.client import Pipeline
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError, RedisError
 
 from schemas.identifiers import is_personal
 from streams.store.eventpacking import EventPacking, dictionary_id
@@ -148,6 +150,10 @@ class FeedbackChange:
     relay_value: bytes
 
 
+def _evalsha(pipe: Pipeline, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]) -> None:
+    pipe.evalsha(script.sha, len(keys), *keys, *args)
+
+
 class Store:
     def __init__(self, redis: Redis, keys: Keys | None = None) -> None:
         self.redis = redis
@@ -163,13 +169,35 @@ class Store:
         self._server: str | None = None  # the Redis server last seen (server_id)
         self._stored_on: object = None  # the server the current dictionary is known stored on
 
+    async def _scripted(self, queue: Callable[[Pipeline], None]) -> list[Any]:
+        """Execute the pipeline of script calls (EVALSHA) that ``queue`` makes, in one round
+        trip. redis-py, given its scripts for a pipeline, first asks Redis whether it holds them
+        (SCRIPT EXISTS): a round trip of its own at every execute. Here a script Redis does not
+        hold (it restarted, or its scripts were flushed) fails the pipeline, and the scripts are
+        loaded and the pipeline sent again; what it did the first time is done again as any
+        retried write is (``apply`` is compare-and-set on the subject's version)."""
+        for attempt in range(2):
+            pipe = self.redis.pipeline(transaction=False)
+            queue(pipe)
+            try:
+                return list(await pipe.execute())
+            except NoScriptError:
+                if attempt:
+                    raise
+                logger.info("Redis does not hold the store's scripts: loading them")
+                for script in (self._apply, self._load):
+                    await self.redis.script_load(script.script)
+        raise AssertionError("unreachable")
+
     async def load(self, subject_ids: Sequence[str]) -> dict[str, SubjectRecord]:
         """Read several subjects in one round trip, one reply per subject."""
-        pipe = self.redis.pipeline(transaction=False)
         k = self.keys
-        for sid in subject_ids:
-            await self._load(keys=[k.state(sid), k.events(sid), k.waiting(sid)], client=pipe)
-        replies = await pipe.execute()
+
+        def queue(pipe: Pipeline) -> None:
+            for sid in subject_ids:
+                _evalsha(pipe, self._load, [k.state(sid), k.events(sid), k.waiting(sid)], [])
+
+        replies = await self._scripted(queue)
         missing = self.packing.missing(
             value
             for (_, _, together), one_by_one, _ in replies
@@ -228,19 +256,20 @@ class Store:
 
     async def apply(self, changes: Sequence[SubjectChange]) -> list[int]:
         """Apply each change atomically; returns each new version, or -1 where it conflicted."""
-        pipe = self.redis.pipeline(transaction=False)
         current, server = self.packing.current, self._server
         restore = current is not None and self._stored_on != server
-        if current is not None and restore:
-            # A Redis that restarted may have lost the dictionary with its last writes: it is
-            # stored again before the first events packed with it.
-            pipe.hsetnx(self.keys.packing, _dictionary_field(current.id), current.data)
-            pipe.hsetnx(self.keys.packing, CURRENT, current.id.hex())
-        for change in changes:
-            await self._apply(
-                keys=self._apply_keys(change.subject_id), args=self._apply_args(change), client=pipe
-            )
-        replies = await pipe.execute()
+
+        def queue(pipe: Pipeline) -> None:
+            if current is not None and restore:
+                # A Redis that restarted may have lost the dictionary with its last writes: it
+                # is stored again before the first events packed with it.
+                pipe.hsetnx(self.keys.packing, _dictionary_field(current.id), current.data)
+                pipe.hsetnx(self.keys.packing, CURRENT, current.id.hex())
+            for change in changes:
+                keys = self._apply_keys(change.subject_id)
+                _evalsha(pipe, self._apply, keys, self._apply_args(change))
+
+        replies = await self._scripted(queue)
         if restore:
             self._stored_on = server
             replies = replies[2:]

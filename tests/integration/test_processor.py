@@ -335,3 +335,43 @@ def test_events_are_stored_packed_with_one_dictionary_that_every_worker_reads() 
     finally:
         _clean(settings)
         _clean(unpacked)
+
+
+def _script_checks(client: redis.Redis) -> int:
+    stats: Any = client.info("commandstats")
+    return int(stats.get("cmdstat_script|exists", {}).get("calls", 0))
+
+
+def test_a_redis_without_the_scripts_is_given_them_and_none_is_checked_first() -> None:
+    """The store's pipelines send their scripts by hash alone: no SCRIPT EXISTS round trip
+    before each; a Redis that lost its scripts (restarted, or flushed) is given them again."""
+    subject = random_uscc()
+    penalty = f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 3, 1))
+    objection = f.objection_filed(subject_id=subject, occurred_at=at(2024, 3, 2))
+    first = [Incoming("credit.penalty.v1", 0, 1, subject.encode(), encode_model(penalty))]
+    second = [Incoming("credit.objection.v1", 0, 1, subject.encode(), encode_model(objection))]
+    settings = Settings(redis_prefix=f"p{uuid.uuid4().hex[:8]}:", clock="redis")
+    platform = build_platform(settings)
+    client = redis.Redis.from_url(settings.redis_dsn)
+    seen: dict[str, int] = {}
+
+    async def go() -> None:
+        await platform.redis.set(platform.keys.clock, int(at(2024, 3, 5).timestamp() * 1000))
+        processor = platform.processor(Letters())
+        await processor.handle(first)
+        checks = _script_checks(client)
+        client.script_flush()
+        await processor.handle(second)
+        seen["checks"] = _script_checks(client) - checks
+        await platform.redis.aclose()
+
+    asyncio.run(go())
+    together = _run([first + second])
+    try:
+        assert seen["checks"] == 0
+        notices = _notice_ids(settings, subject)
+        assert {action for _, action, _ in notices} == {"INITIATE", "SUSPEND"}
+        assert notices == _notice_ids(together, subject)
+    finally:
+        _clean(settings)
+        _clean(together)
