@@ -160,7 +160,7 @@ class _Intake:
         # held (and what was dropped here if it comes back) is read again (streams.recovery)
         # and joins what is held, in publishing order with the rest.
         again, restarted = await retry_forever(
-            "recovering the state", functools.partial(self.recovery.gap, partitions)
+            "recovering the state", functools.partial(self.recovery.delivery_gap, partitions)
         )
         if restarted:  # what is held is read again with the rest
             self.reorder.assign(())

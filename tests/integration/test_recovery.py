@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -13,10 +14,10 @@ from confluent_kafka import Consumer, TopicPartition
 from streams.bootstrap import build_platform
 from streams.digest import read_digest
 from streams.intake import Incoming
-from streams.logread import read_log
+from streams.logread import LogReadError, read_log
 from streams.recovery import Recovery, StateLostError
 from tests import factories as f
-from tests.integration.harness import Harness, random_uscc
+from tests.integration.harness import Harness, random_uscc, wait_for
 from tests.integration.test_processor import Letters
 from tests.unit.rules_helpers import at
 
@@ -143,6 +144,73 @@ def test_a_running_worker_finds_lost_writes_when_it_records_how_far_it_went(
                 await platform.redis.aclose()
 
         asyncio.run(work())
+        assert all(harness.state(subject) for subject in subjects)
+        assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
+    finally:
+        harness.close()
+
+
+def _run_id_questions(client: redis.Redis) -> int:
+    """INFO commands Redis has served, not counting this one (counted once it is served)."""
+    stats: Any = client.info("commandstats")
+    return int(stats.get("cmdstat_info", {}).get("calls", 0))
+
+
+def test_a_delivery_asks_redis_for_its_run_id_once_for_its_first_batch(tmp_path: Path) -> None:
+    """The delivery's question covers its first batch; every further batch, and a batch tried
+    again after Redis lost writes, asks again."""
+    harness = Harness(tmp_path)
+    try:
+        harness.set_clock(at(2024, 6, 1))
+        subjects = [random_uscc() for _ in range(3)]
+        for n, subject in enumerate(subjects):
+            harness.publish(
+                f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 1, n + 1))
+            )
+        inputs = list(harness.settings.topics.inputs)
+
+        def published() -> list[Incoming] | None:
+            try:  # the namespace's topics are new: a partition may have no leader yet
+                log = read_log(harness.settings, inputs)
+            except LogReadError:
+                return None
+            found = [
+                Incoming(str(m.topic()), m.partition() or 0, m.offset() or 0, m.key(), m.value())
+                for batch in log
+                for m in batch
+            ]
+            return found if len(found) == len(subjects) else None
+
+        messages = wait_for(published, 60, "the three penalties read back")
+        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
+        client = redis.Redis.from_url(harness.settings.redis_dsn)
+        keys = build_platform(harness.settings).keys
+        asked: list[int] = []
+
+        async def work() -> None:
+            platform = build_platform(harness.settings)
+            try:
+                recovery = Recovery(harness.settings, platform.processor(Letters()))
+                before = _run_id_questions(client)
+                await recovery.delivery_gap(assigned)
+                await recovery.handle(messages[:1], assigned)
+                asked.append(_run_id_questions(client) - before - 1)
+                before = _run_id_questions(client)
+                await recovery.handle(messages[1:2], assigned)
+                asked.append(_run_id_questions(client) - before - 1)
+                # Another delivery; Redis loses what was written before its batch is recorded.
+                await recovery.delivery_gap(assigned)
+                client.delete(keys.positions)
+                with pytest.raises(StateLostError):
+                    await recovery.handle(messages[2:], assigned)
+                before = _run_id_questions(client)
+                await recovery.handle(messages[2:], assigned)  # tried again, as the worker does
+                asked.append(_run_id_questions(client) - before - 1)
+            finally:
+                await platform.redis.aclose()
+
+        asyncio.run(work())
+        assert asked == [1, 1, 1]
         assert all(harness.state(subject) for subject in subjects)
         assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
     finally:
