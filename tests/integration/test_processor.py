@@ -90,14 +90,29 @@ def test_one_batch_or_two_give_the_same_notices() -> None:
             _clean(settings)
 
 
+def _penalty_then_objection(subject: str) -> tuple[list[Incoming], list[Incoming]]:
+    """Two batches: a serious penalty of ``subject``, then an objection to it."""
+    penalty = f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 3, 1))
+    objection = f.objection_filed(subject_id=subject, occurred_at=at(2024, 3, 2))
+    return (
+        [Incoming("credit.penalty.v1", 0, 1, subject.encode(), encode_model(penalty))],
+        [Incoming("credit.objection.v1", 0, 1, subject.encode(), encode_model(objection))],
+    )
+
+
+def _suspended_as_in_one_batch(settings: Settings, together: Settings, subject: str) -> None:
+    """The subject's notices under ``settings``: the penalty's measures initiated, then suspended
+    by the objection, as when both came in one batch (``together``)."""
+    notices = _notice_ids(settings, subject)
+    assert {action for _, action, _ in notices} == {"INITIATE", "SUSPEND"}
+    assert notices == _notice_ids(together, subject)
+
+
 def test_state_stored_before_packing_is_read_and_packed_by_the_next_change() -> None:
     """A subject written as plain JSON (before snapshots and told maps were packed) is read as it
     is, by the processor and the API, and its next change stores both packed."""
     subject = random_uscc()
-    penalty = f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 3, 1))
-    objection = f.objection_filed(subject_id=subject, occurred_at=at(2024, 3, 2))
-    first = [Incoming("credit.penalty.v1", 0, 1, subject.encode(), encode_model(penalty))]
-    second = [Incoming("credit.objection.v1", 0, 1, subject.encode(), encode_model(objection))]
+    first, second = _penalty_then_objection(subject)
     settings = Settings(redis_prefix=f"p{uuid.uuid4().hex[:8]}:", clock="redis")
     platform = build_platform(settings)
     state_key = platform.keys.state(subject)
@@ -130,9 +145,7 @@ def test_state_stored_before_packing_is_read_and_packed_by_the_next_change() -> 
         assert seen["plain told"], "the serious penalty told departments of measures"
         assert seen["packed after"] == [True, True]
         # The told map read back from plain JSON led to the same notices as never storing it so.
-        notices = _notice_ids(settings, subject)
-        assert {action for _, action, _ in notices} == {"INITIATE", "SUSPEND"}
-        assert notices == _notice_ids(together, subject)
+        _suspended_as_in_one_batch(settings, together, subject)
     finally:
         _clean(settings)
         _clean(together)
@@ -346,10 +359,7 @@ def test_a_redis_without_the_scripts_is_given_them_and_none_is_checked_first() -
     """The store's pipelines send their scripts by hash alone: no SCRIPT EXISTS round trip
     before each; a Redis that lost its scripts (restarted, or flushed) is given them again."""
     subject = random_uscc()
-    penalty = f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 3, 1))
-    objection = f.objection_filed(subject_id=subject, occurred_at=at(2024, 3, 2))
-    first = [Incoming("credit.penalty.v1", 0, 1, subject.encode(), encode_model(penalty))]
-    second = [Incoming("credit.objection.v1", 0, 1, subject.encode(), encode_model(objection))]
+    first, second = _penalty_then_objection(subject)
     settings = Settings(redis_prefix=f"p{uuid.uuid4().hex[:8]}:", clock="redis")
     platform = build_platform(settings)
     client = redis.Redis.from_url(settings.redis_dsn)
@@ -369,9 +379,7 @@ def test_a_redis_without_the_scripts_is_given_them_and_none_is_checked_first() -
     together = _run([first + second])
     try:
         assert seen["checks"] == 0
-        notices = _notice_ids(settings, subject)
-        assert {action for _, action, _ in notices} == {"INITIATE", "SUSPEND"}
-        assert notices == _notice_ids(together, subject)
+        _suspended_as_in_one_batch(settings, together, subject)
     finally:
         _clean(settings)
         _clean(together)

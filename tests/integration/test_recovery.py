@@ -37,6 +37,29 @@ def _commit(harness: Harness, offsets: dict[tuple[str, int], int]) -> None:
         consumer.close()
 
 
+def _penalties_published(harness: Harness, count: int) -> tuple[list[str], list[Incoming]]:
+    """Serious penalties of ``count`` new subjects, published; the subjects, and the messages as
+    the input log holds them."""
+    subjects = [random_uscc() for _ in range(count)]
+    for n, subject in enumerate(subjects):
+        harness.publish(f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 1, n + 1)))
+    inputs = list(harness.settings.topics.inputs)
+
+    def published() -> list[Incoming] | None:
+        try:  # the namespace's topics are new: a partition may have no leader yet
+            log = read_log(harness.settings, inputs)
+        except LogReadError:
+            return None
+        found = [
+            Incoming(str(m.topic()), m.partition() or 0, m.offset() or 0, m.key(), m.value())
+            for batch in log
+            for m in batch
+        ]
+        return found if len(found) == count else None
+
+    return subjects, wait_for(published, 60, f"the {count} penalties read back")
+
+
 def test_a_worker_takes_in_again_what_redis_lost(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
     try:
@@ -105,17 +128,8 @@ def test_a_running_worker_finds_lost_writes_when_it_records_how_far_it_went(
     harness = Harness(tmp_path)
     try:
         harness.set_clock(at(2024, 6, 1))
-        subjects = [random_uscc() for _ in range(8)]
-        for n, subject in enumerate(subjects):
-            harness.publish(
-                f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 1, n + 1))
-            )
+        subjects, messages = _penalties_published(harness, 8)
         inputs = list(harness.settings.topics.inputs)
-        messages = [
-            Incoming(str(m.topic()), m.partition() or 0, m.offset() or 0, m.key(), m.value())
-            for batch in read_log(harness.settings, inputs)
-            for m in batch
-        ]
         # The second batch is of other partitions than the first: the loss is found whichever
         # partitions the writes it lost were of.
         partitions = sorted({(m.topic, m.partition) for m in messages})
@@ -162,26 +176,8 @@ def test_a_delivery_asks_redis_for_its_run_id_once_for_its_first_batch(tmp_path:
     harness = Harness(tmp_path)
     try:
         harness.set_clock(at(2024, 6, 1))
-        subjects = [random_uscc() for _ in range(3)]
-        for n, subject in enumerate(subjects):
-            harness.publish(
-                f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 1, n + 1))
-            )
+        subjects, messages = _penalties_published(harness, 3)
         inputs = list(harness.settings.topics.inputs)
-
-        def published() -> list[Incoming] | None:
-            try:  # the namespace's topics are new: a partition may have no leader yet
-                log = read_log(harness.settings, inputs)
-            except LogReadError:
-                return None
-            found = [
-                Incoming(str(m.topic()), m.partition() or 0, m.offset() or 0, m.key(), m.value())
-                for batch in log
-                for m in batch
-            ]
-            return found if len(found) == len(subjects) else None
-
-        messages = wait_for(published, 60, "the three penalties read back")
         assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
         client = redis.Redis.from_url(harness.settings.redis_dsn)
         keys = build_platform(harness.settings).keys
