@@ -17,7 +17,7 @@ from confluent_kafka import KafkaException
 
 from creditflow.admin import admin_client
 from creditflow.bench.errors import BenchError
-from creditflow.demo.readback import group_lag
+from creditflow.demo.readback import group_lag, group_offsets
 from creditflow.demo.space import Space
 from creditflow.demo.workers import Worker, start_workers, stop_workers, wait_assigned
 from streams.digest import read_digest
@@ -106,6 +106,13 @@ class PlatformUnderTest:
 
     def run(self, events: int, timeout: float) -> PlatformRun:
         """Start the workers and wait until they have processed the log and published all."""
+        ends, lag = group_offsets(self.space)
+        if lag != ends:
+            raise BenchError(
+                f"the consumer group {self.space.group} has {ends - lag:,} of the {ends:,} input "
+                "messages committed before its workers start: an earlier run's offsets were not "
+                "deleted; run the bench again"
+            )
         self.workers = start_workers(self.space, self.count, self.log_dir)
         self.sampler = RssSampler([w.process.pid for w in self.workers])
         self.sampler.start()

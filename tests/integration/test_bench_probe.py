@@ -1,15 +1,20 @@
-"""The bench's latency probe takes each notice as it arrives, not once a batch has filled."""
+"""The bench's latency probe takes each notice as it arrives, not once a batch has filled; a
+platform run refuses a consumer group that has offsets committed before its workers start."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
 
+from creditflow.bench.errors import BenchError
 from creditflow.bench.latency import NoticeProbe
+from creditflow.bench.platform import PlatformUnderTest
 from creditflow.bench.run import bench_settings
 from creditflow.demo.space import Space
 from creditflow.departments import load_departments
@@ -60,3 +65,25 @@ def test_a_lone_notice_is_taken_as_it_arrives(space: Space) -> None:
     finally:
         probe.consumer.close()
     assert values == [b"one notice"]
+
+
+def test_a_group_with_offsets_committed_before_is_refused(space: Space, tmp_path: Path) -> None:
+    """Offsets an earlier run left (their deletion failed) would make a run end at once with
+    nothing processed: the run says so instead of reporting figures."""
+    settings = space.settings
+    topic = settings.topics.inputs[0]
+    landed: list[Message] = []
+    producer = Producer(producer_config(settings, "creditflow-test-bench"))
+    producer.produce(topic, key=b"subject", value=b"one", on_delivery=lambda e, m: landed.append(m))
+    assert producer.flush(30) == 0
+    (message,) = landed
+    consumer = Consumer({**settings.kafka_client_config(), "group.id": space.group})
+    try:
+        offset = TopicPartition(topic, message.partition(), (message.offset() or 0) + 1)
+        consumer.commit(offsets=[offset], asynchronous=False)
+    finally:
+        consumer.close()
+    with PlatformUnderTest(space, 1, tmp_path, datetime(2025, 1, 1, tzinfo=UTC)) as under:
+        with pytest.raises(BenchError, match="committed before its workers start"):
+            under.run(1, 10)
+        assert under.workers == []
