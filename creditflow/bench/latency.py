@@ -232,7 +232,7 @@ def measure(
     cuts = statistics.quantiles(delays, n=100, method="inclusive")
     # The same latency up to the worker's relay producing the notice (one machine, one clock).
     to_produced = statistics.quantiles(
-        sorted(probe.produced[s] - published_wall[s] for s in published if s in probe.produced),
+        [probe.produced[s] - published_wall[s] for s in published if s in probe.produced],
         n=100,
         method="inclusive",
     )

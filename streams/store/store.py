@@ -169,11 +169,11 @@ class Store:
         self._server: str | None = None  # the Redis server last seen (server_id)
         self._stored_on: object = None  # the server the current dictionary is known stored on
 
-    async def _scripted(self, queue: Callable[[Pipeline], None]) -> list[Any]:
-        """Execute the pipeline of script calls (EVALSHA) that ``queue`` makes, in one round
+    async def _scripted(self, script: AsyncScript, queue: Callable[[Pipeline], None]) -> list[Any]:
+        """Execute the pipeline of ``script``'s calls (EVALSHA) that ``queue`` makes, in one round
         trip. redis-py, given its scripts for a pipeline, first asks Redis whether it holds them
         (SCRIPT EXISTS): a round trip of its own at every execute. Here a script Redis does not
-        hold (it restarted, or its scripts were flushed) fails the pipeline, and the scripts are
+        hold (it restarted, or its scripts were flushed) fails the pipeline, and the script is
         loaded and the pipeline sent again; what it did the first time is done again as any
         retried write is (``apply`` is compare-and-set on the subject's version)."""
         for attempt in range(2):
@@ -184,9 +184,8 @@ class Store:
             except NoScriptError:
                 if attempt:
                     raise
-                logger.info("Redis does not hold the store's scripts: loading them")
-                for script in (self._apply, self._load):
-                    await self.redis.script_load(script.script)
+                logger.info("Redis does not hold the store's scripts: loading one again")
+                await self.redis.script_load(script.script)
         raise AssertionError("unreachable")
 
     async def load(self, subject_ids: Sequence[str]) -> dict[str, SubjectRecord]:
@@ -197,7 +196,7 @@ class Store:
             for sid in subject_ids:
                 _evalsha(pipe, self._load, [k.state(sid), k.events(sid), k.waiting(sid)], [])
 
-        replies = await self._scripted(queue)
+        replies = await self._scripted(self._load, queue)
         missing = self.packing.missing(
             value
             for (_, _, together), one_by_one, _ in replies
@@ -269,7 +268,7 @@ class Store:
                 keys = self._apply_keys(change.subject_id)
                 _evalsha(pipe, self._apply, keys, self._apply_args(change))
 
-        replies = await self._scripted(queue)
+        replies = await self._scripted(self._apply, queue)
         if restore:
             self._stored_on = server
             replies = replies[2:]
