@@ -120,7 +120,12 @@ class Processor:
     trainer: Trainer = field(default_factory=Trainer)
     _looked_for_dictionary: bool = field(default=False, init=False)
 
-    async def handle(self, messages: Sequence[Incoming]) -> BatchReport:
+    async def handle(
+        self, messages: Sequence[Incoming], *, server: str | None = None
+    ) -> BatchReport:
+        """Take in ``messages``. ``server``: the Redis run id to find before anything is
+        written, asked with the first read of the subjects (``Store.load``): the store's
+        ``ServerChangedError`` if Redis restarted since (streams.recovery)."""
         report = BatchReport()
         now = await self.clock.now()
         records: list[Accepted] = []
@@ -134,9 +139,12 @@ class Processor:
                 feedback.append(outcome)
             else:
                 records.append(outcome)
+        if server is not None and (not records or self.store.packing.current is None):
+            await self.store.check_server(server)  # no load to ask it with, or a write before
+            server = None
         if records and self.store.packing.current is None:
             await self._pack_with_dictionary(records)
-        rejected += await self._apply(records, now, report)
+        rejected += await self._apply(records, now, report, server)
         rejected += await self._feedback(feedback, now, report)
         # Sent together and awaited together: one round of acknowledgements per batch.
         await asyncio.gather(*(self._dead_letter(r, now, report) for r in rejected))
@@ -180,12 +188,12 @@ class Processor:
         return report
 
     async def _apply(
-        self, records: list[Accepted], now: datetime, report: BatchReport
+        self, records: list[Accepted], now: datetime, report: BatchReport, server: str | None
     ) -> list[Rejected]:
         groups: dict[str, list[Accepted]] = defaultdict(list)
         for accepted in records:
             groups[accepted.subject_id].append(accepted)
-        return await self._apply_groups(groups, now, report, force=False)
+        return await self._apply_groups(groups, now, report, force=False, server=server)
 
     async def _apply_groups(
         self,
@@ -195,12 +203,14 @@ class Processor:
         *,
         force: bool,
         held: Mapping[str, Mapping[str, bytes]] | None = None,
+        server: str | None = None,
     ) -> list[Rejected]:
         pending = dict(groups)
         for _ in range(MAX_CONFLICT_RETRIES):
             if not pending:
                 return []
-            loaded = await self.store.load(list(pending))
+            loaded = await self.store.load(list(pending), server=server)
+            server = None
             if held:
                 for sid, record in loaded.items():
                     record.events.update(held.get(sid, {}))

@@ -8,7 +8,9 @@ positions were lost with it, never the other way round. A worker also checks, as
 them, that the positions it recorded last are still there; if not, Redis lost writes.
 
 Before each delivery the consumer makes, and before each batch after its first, the worker asks
-Redis for its run id (its first batch counts on the delivery's question). When it is not the
+Redis for its run id (its first batch counts on the delivery's question). A batch asks it in the
+same round trip as its first read of the subjects, before it writes anything
+(``Processor.handle``); a batch with no subjects to read asks it alone. When it is not the
 server the worker last wrote to (it restarted, or the worker has just started), the worker reads
 again, with a plain consumer, every assigned partition from its recorded position up to what the
 worker was delivered or its group has committed, and takes those messages in again: the worker
@@ -35,6 +37,7 @@ from streams.intake import Incoming
 from streams.logread import LogRange, LogReadError, incoming, read_consumer, read_log
 from streams.ordering import Partition, Stamped
 from streams.processor import BatchReport, Processor
+from streams.store.store import ServerChangedError
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +81,18 @@ class Recovery:
         """Process ``batch`` after making sure the state holds everything before it (done
         already for a delivery's first batch), then record how far the state goes."""
         checked, self._checked = self._checked, None
+        server = None
         if checked != frozenset(assigned):
-            await self.ensure(assigned)
+            if self._server is not None and set(assigned) == self._assigned:
+                server = self._server  # only the run id to ask: with the batch's first read
+            else:
+                await self.ensure(assigned)
         self.delivered(batch)
-        report = await self.processor.handle(batch)
+        try:
+            report = await self.processor.handle(batch, server=server)
+        except ServerChangedError:  # Redis restarted: nothing of the batch was written yet
+            await self.ensure(assigned)
+            report = await self.processor.handle(batch)
         await self._advance(batch, checked=True)
         return report
 

@@ -41,6 +41,10 @@ def _text(raw: bytes | str) -> str:
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
+class ServerChangedError(RedisError):
+    """Redis is not the server a read expected: it restarted since (``Store.load``)."""
+
+
 class DictionaryNotFoundError(RedisError):
     """Stored events name an event dictionary Redis does not hold: it lost the writes that
     stored it, and a worker that knows it stores it again with its next change (tried again)."""
@@ -80,6 +84,12 @@ class StoredEvents:
                 ids.update(self.packing.unpack_events(packed))
             stored[sid] = ids
         return stored
+
+
+def _same_server(info: dict[str, Any], server: str) -> None:
+    found = str(info["run_id"])
+    if found != server:
+        raise ServerChangedError(f"Redis restarted: run id {found}, not {server}")
 
 
 def _stored_dictionary(field_: bytes, data: Any) -> bytes:
@@ -188,15 +198,25 @@ class Store:
                 await self.redis.script_load(script.script)
         raise AssertionError("unreachable")
 
-    async def load(self, subject_ids: Sequence[str]) -> dict[str, SubjectRecord]:
-        """Read several subjects in one round trip, one reply per subject."""
+    async def load(
+        self, subject_ids: Sequence[str], *, server: str | None = None
+    ) -> dict[str, SubjectRecord]:
+        """Read several subjects in one round trip, one reply per subject.
+
+        ``server``: the run id (``server_id``) Redis must still have, asked in the same round
+        trip; ``ServerChangedError`` if it has another (it restarted), and nothing is read."""
         k = self.keys
 
         def queue(pipe: Pipeline) -> None:
+            if server is not None:
+                pipe.info("server")
             for sid in subject_ids:
                 _evalsha(pipe, self._load, [k.state(sid), k.events(sid), k.waiting(sid)], [])
 
         replies = await self._scripted(self._load, queue)
+        if server is not None:
+            _same_server(replies[0], server)
+            replies = replies[1:]
         missing = self.packing.missing(
             value
             for (_, _, together), one_by_one, _ in replies
@@ -345,6 +365,10 @@ class Store:
         info = await self.redis.info("server")
         self._server = str(info["run_id"])
         return self._server
+
+    async def check_server(self, server: str) -> None:
+        """``ServerChangedError`` unless Redis still has the run id ``server``."""
+        _same_server(await self.redis.info("server"), server)
 
     async def notices(
         self, subject_id: str, notice_ids: Sequence[str]

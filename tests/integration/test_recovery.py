@@ -10,12 +10,16 @@ from typing import Any
 import pytest
 import redis
 from confluent_kafka import Consumer, TopicPartition
+from redis.asyncio.client import Pipeline
+from redis.asyncio.client import Redis as AsyncRedis
 
+from creditflow.devstack import stack
 from streams.bootstrap import build_platform
 from streams.digest import read_digest
 from streams.intake import Incoming
 from streams.logread import LogReadError, read_log
 from streams.recovery import Recovery, StateLostError
+from streams.store.eventpacking import Trainer
 from tests import factories as f
 from tests.integration.harness import Harness, random_uscc, wait_for
 from tests.integration.test_processor import Letters
@@ -207,6 +211,112 @@ def test_a_delivery_asks_redis_for_its_run_id_once_for_its_first_batch(tmp_path:
 
         asyncio.run(work())
         assert asked == [1, 1, 1]
+        assert all(harness.state(subject) for subject in subjects)
+        assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
+    finally:
+        harness.close()
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the workers' asyncio clients send, one entry per round trip: a command's name, or
+    the names of a pipeline's commands joined by "+"."""
+    sent: list[str] = []
+    command = AsyncRedis.execute_command
+    pipeline = Pipeline.execute
+
+    async def one(self: AsyncRedis, *args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]).upper())
+        return await command(self, *args, **options)
+
+    async def many(self: Pipeline, *args: Any, **options: Any) -> Any:
+        sent.append("+".join(sorted({str(c[0][0]).upper() for c in self.command_stack})))
+        return await pipeline(self, *args, **options)
+
+    monkeypatch.setattr(AsyncRedis, "execute_command", one)
+    monkeypatch.setattr(Pipeline, "execute", many)
+    return sent
+
+
+def test_a_batch_asks_for_the_run_id_with_its_first_read(
+    tmp_path: Path, round_trips: list[str]
+) -> None:
+    """A batch after the first: the clock, the run id with the subjects read, their change,
+    the positions recorded. Four round trips, the run id not one of its own."""
+    harness = Harness(tmp_path)
+    try:
+        harness.set_clock(at(2024, 6, 1))
+        subjects, messages = _penalties_published(harness, 2)
+        inputs = list(harness.settings.topics.inputs)
+        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
+        sent: list[str] = []
+
+        async def work() -> None:
+            platform = build_platform(harness.settings)
+            try:
+                processor = platform.processor(Letters())
+                processor.trainer = Trainer(wanted=1)  # the first batch makes the dictionary
+                recovery = Recovery(harness.settings, processor)
+                await recovery.delivery_gap(assigned)
+                await recovery.handle(messages[:1], assigned)
+                round_trips.clear()
+                await recovery.handle(messages[1:], assigned)
+                sent.extend(round_trips)
+            finally:
+                await platform.redis.aclose()
+
+        asyncio.run(work())
+        assert sent == ["GET", "EVALSHA+INFO", "EVALSHA", "EVALSHA"]
+        assert all(harness.state(subject) for subject in subjects)
+    finally:
+        harness.close()
+
+
+async def _reconnected(client: AsyncRedis) -> None:
+    """Until ``client`` answers again: its connections to the server before are closed."""
+    for _ in range(10):
+        try:
+            await client.ping()
+            return
+        except redis.ConnectionError:
+            await asyncio.sleep(0.2)
+    await client.ping()
+
+
+def test_a_batch_finds_a_restarted_redis_before_it_writes(tmp_path: Path) -> None:
+    """Redis restarts between two batches and comes back without the first one's writes: the
+    second batch finds the new run id with its first read, and what was lost is taken in again
+    before the batch is, so the positions it records are whole (else the batch would find the
+    loss only as it recorded them, StateLostError)."""
+    harness = Harness(tmp_path)
+    try:
+        harness.set_clock(at(2024, 6, 1))
+        subjects, messages = _penalties_published(harness, 6)
+        inputs = list(harness.settings.topics.inputs)
+        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
+        client = redis.Redis.from_url(harness.settings.redis_dsn)
+        keys = build_platform(harness.settings).keys
+        first, second = messages[:3], messages[3:]
+        lost = [m.key.decode() for m in first if m.key is not None]
+
+        async def work() -> None:
+            platform = build_platform(harness.settings)
+            try:
+                processor = platform.processor(Letters())
+                processor.trainer = Trainer(wanted=1)  # the first batch makes the dictionary
+                recovery = Recovery(harness.settings, processor)
+                await recovery.delivery_gap(assigned)
+                await recovery.handle(first, assigned)
+                await asyncio.to_thread(stack.restart, harness.settings, "redis", kill=False)
+                for subject in lost:
+                    client.delete(keys.state(subject), keys.events(subject))
+                client.delete(keys.positions)
+                await _reconnected(platform.redis)
+                await recovery.handle(second, assigned)
+            finally:
+                await platform.redis.aclose()
+
+        asyncio.run(work())
         assert all(harness.state(subject) for subject in subjects)
         assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
     finally:
