@@ -43,7 +43,7 @@ from streams.snapshot import (
 from streams.store.eventpacking import Trainer
 from streams.store.keys import LISTS
 from streams.store.packing import is_packed, pack, unpack
-from streams.store.store import FeedbackChange, Store, SubjectChange, SubjectRecord
+from streams.store.store import Advance, FeedbackChange, Store, SubjectChange, SubjectRecord
 
 logger = logging.getLogger(__name__)
 
@@ -121,11 +121,18 @@ class Processor:
     _looked_for_dictionary: bool = field(default=False, init=False)
 
     async def handle(
-        self, messages: Sequence[Incoming], *, server: str | None = None
+        self,
+        messages: Sequence[Incoming],
+        *,
+        server: str | None = None,
+        advance: Advance | None = None,
     ) -> BatchReport:
         """Take in ``messages``. ``server``: the Redis run id to find before anything is
         written, asked with the first read of the subjects (``Store.load``): the store's
-        ``ServerChangedError`` if Redis restarted since (streams.recovery)."""
+        ``ServerChangedError`` if Redis restarted since (streams.recovery). ``advance``:
+        positions to record with the subjects' changes, in their round trip, when nothing is
+        written to Redis after them (no feedback in the batch); its ``recorded`` says whether
+        they were."""
         report = BatchReport()
         now = await self.clock.now()
         records: list[Accepted] = []
@@ -144,7 +151,9 @@ class Processor:
             server = None
         if records and self.store.packing.current is None:
             await self._pack_with_dictionary(records)
-        rejected += await self._apply(records, now, report, server)
+        if feedback:  # written after the changes: the positions are recorded after it
+            advance = None
+        rejected += await self._apply(records, now, report, server, advance)
         rejected += await self._feedback(feedback, now, report)
         # Sent together and awaited together: one round of acknowledgements per batch.
         await asyncio.gather(*(self._dead_letter(r, now, report) for r in rejected))
@@ -188,12 +197,19 @@ class Processor:
         return report
 
     async def _apply(
-        self, records: list[Accepted], now: datetime, report: BatchReport, server: str | None
+        self,
+        records: list[Accepted],
+        now: datetime,
+        report: BatchReport,
+        server: str | None,
+        advance: Advance | None,
     ) -> list[Rejected]:
         groups: dict[str, list[Accepted]] = defaultdict(list)
         for accepted in records:
             groups[accepted.subject_id].append(accepted)
-        return await self._apply_groups(groups, now, report, force=False, server=server)
+        return await self._apply_groups(
+            groups, now, report, force=False, server=server, advance=advance
+        )
 
     async def _apply_groups(
         self,
@@ -204,6 +220,7 @@ class Processor:
         force: bool,
         held: Mapping[str, Mapping[str, bytes]] | None = None,
         server: str | None = None,
+        advance: Advance | None = None,
     ) -> list[Rejected]:
         pending = dict(groups)
         for _ in range(MAX_CONFLICT_RETRIES):
@@ -216,7 +233,8 @@ class Processor:
                     record.events.update(held.get(sid, {}))
             plans = [self._plan(loaded[sid], events, now, force) for sid, events in pending.items()]
             changes = [p.change for p in plans if p.change is not None]
-            versions = await self.store.apply(changes)
+            versions = await self.store.apply(changes, advance)
+            advance = None  # recorded with every change applied, or by the caller after
             conflicted = {c.subject_id for c, v in zip(changes, versions, strict=True) if v < 0}
             rejected: list[Rejected] = []
             for plan in plans:

@@ -4,8 +4,11 @@ Redis runs with an append-only file synced every second, so a Redis that is kill
 without up to a second of writes, while the workers' offsets in Kafka may already have moved past
 the messages those writes applied. Every batch therefore records, last and in Redis itself, how
 far each input partition has been taken in (``Store.advance``): whatever Redis lost, those
-positions were lost with it, never the other way round. A worker also checks, as it records
-them, that the positions it recorded last are still there; if not, Redis lost writes.
+positions were lost with it, never the other way round. A batch that writes nothing after its
+subjects' changes (no feedback) records them in the round trip of the changes, after them and
+only if every change applied (``Store.apply``); any other records them once it is done. A worker
+also checks, as it records them, that the positions it recorded last are still there; if not,
+Redis lost writes.
 
 Before each delivery the consumer makes, and before each batch after its first, the worker asks
 Redis for its run id (its first batch counts on the delivery's question). A batch asks it in the
@@ -37,7 +40,7 @@ from streams.intake import Incoming
 from streams.logread import LogRange, LogReadError, incoming, read_consumer, read_log
 from streams.ordering import Partition, Stamped
 from streams.processor import BatchReport, Processor
-from streams.store.store import ServerChangedError
+from streams.store.store import Advance, ServerChangedError
 
 logger = logging.getLogger(__name__)
 
@@ -88,29 +91,34 @@ class Recovery:
             else:
                 await self.ensure(assigned)
         self.delivered(batch)
+        # Every partition this worker recorded is checked, not only this batch's: Redis may
+        # have lost the writes of any of them.
+        advance = Advance(_positions(batch), dict(self._written))
         try:
-            report = await self.processor.handle(batch, server=server)
+            report = await self.processor.handle(batch, server=server, advance=advance)
         except ServerChangedError:  # Redis restarted: nothing of the batch was written yet
             await self.ensure(assigned)
-            report = await self.processor.handle(batch)
-        await self._advance(batch, checked=True)
+            advance = Advance(_positions(batch), dict(self._written))
+            report = await self.processor.handle(batch, advance=advance)
+        if advance.recorded is None:  # not with the changes: recorded after everything else
+            advance.recorded = await self.processor.store.advance(advance.positions, advance.floors)
+        self._recorded(advance)
         return report
 
     async def _advance(self, batch: Sequence[Incoming], *, checked: bool) -> None:
-        positions: dict[Partition, int] = {}
-        for m in batch:
-            key = (m.topic, m.partition)
-            positions[key] = max(positions.get(key, 0), m.offset + 1)
-        # Every partition this worker recorded is checked, not only this batch's: Redis may
-        # have lost the writes of any of them.
+        positions = _positions(batch)
         floors = dict(self._written) if checked else None
-        if not await self.processor.store.advance(positions, floors):
+        recorded = await self.processor.store.advance(positions, floors)
+        self._recorded(Advance(positions, floors, recorded))
+
+    def _recorded(self, advance: Advance) -> None:
+        if not advance.recorded:
             # Redis holds less than this worker recorded: it lost writes. Everything assigned
             # is read again from what Redis still has before this batch is tried again.
             self._server = None
             self._written.clear()
             raise StateLostError("Redis lost writes (positions went back); reading them again")
-        for key, offset in positions.items():
+        for key, offset in advance.positions.items():
             self._written[key] = max(self._written.get(key, 0), offset)
 
     async def ensure(self, assigned: Collection[Partition]) -> int:
@@ -174,6 +182,15 @@ class Recovery:
         self._server = server
         self._assigned = set(assigned)
         return again, restarted
+
+
+def _positions(batch: Sequence[Incoming]) -> dict[Partition, int]:
+    """How far ``batch`` goes in each of its partitions (the next offset)."""
+    positions: dict[Partition, int] = {}
+    for m in batch:
+        key = (m.topic, m.partition)
+        positions[key] = max(positions.get(key, 0), m.offset + 1)
+    return positions
 
 
 def _stamped(m: Message) -> Stamped:

@@ -4,7 +4,8 @@
 --
 -- KEYS: 1 state hash, 2 events hash (events stored one by one, before they were stored
 --       together: removed), 3 notices hash, 4 due zset, 5 outbox stream,
---       6..8 list zsets (BLACK, RED, THREE_YEAR_CLEAN), 9 waiting hash
+--       6..8 list zsets (BLACK, RED, THREE_YEAR_CLEAN), 9 waiting hash, 10 (optional) the
+--       count of its pipeline's changes applied, counted once this one is (advance.lua reads it)
 -- ARGV: 1 expected version, 2 subject id, 3 header JSON (lists, due time, withdrawn, waiting
 --       and settled events, whether the subject's id is personal), 4 snapshot, 5 told (JSON
 --       packed by streams.store.packing), 6 every event the subject keeps, stored together
@@ -62,5 +63,9 @@ for _ = 1, n_notices do
       'value', ARGV[i + 7])
   end
   i = i + 7
+end
+if KEYS[10] then
+  redis.call('INCR', KEYS[10])
+  redis.call('PEXPIRE', KEYS[10], 60000)
 end
 return version

@@ -54,6 +54,11 @@ class Keys:
         """ "topic|partition" → the next input offset to process: what the state has taken in."""
         return f"{self.prefix}positions"
 
+    def applied(self, token: str) -> str:
+        """How many changes of the pipeline ``token`` names were applied (kept for a minute):
+        the positions queued after them are recorded only if all were (``Store.apply``)."""
+        return f"{self.prefix}applied:{token}"
+
     @property
     def packing(self) -> str:
         """The dictionaries stored events are packed with (streams.store.eventpacking):

@@ -10,6 +10,7 @@ event's Avro bytes either way.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -160,6 +161,19 @@ class FeedbackChange:
     relay_value: bytes
 
 
+@dataclass
+class Advance:
+    """Positions to record with a batch's changes, in their round trip (``Store.apply``).
+
+    ``positions``, ``floors``: as ``Store.advance`` takes them. ``recorded``, once applied:
+    True, or False if a position was below its floor (Redis lost writes); None while not
+    recorded because a change did not apply (or none was asked)."""
+
+    positions: dict[tuple[str, int], int]
+    floors: dict[tuple[str, int], int] | None = None
+    recorded: bool | None = None
+
+
 def _evalsha(pipe: Pipeline, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]) -> None:
     pipe.evalsha(script.sha, len(keys), *keys, *args)
 
@@ -179,13 +193,16 @@ class Store:
         self._server: str | None = None  # the Redis server last seen (server_id)
         self._stored_on: object = None  # the server the current dictionary is known stored on
 
-    async def _scripted(self, script: AsyncScript, queue: Callable[[Pipeline], None]) -> list[Any]:
-        """Execute the pipeline of ``script``'s calls (EVALSHA) that ``queue`` makes, in one round
+    async def _scripted(
+        self, queue: Callable[[Pipeline], None], *scripts: AsyncScript
+    ) -> list[Any]:
+        """Execute the pipeline of ``scripts``' calls (EVALSHA) that ``queue`` makes, in one round
         trip. redis-py, given its scripts for a pipeline, first asks Redis whether it holds them
         (SCRIPT EXISTS): a round trip of its own at every execute. Here a script Redis does not
-        hold (it restarted, or its scripts were flushed) fails the pipeline, and the script is
+        hold (it restarted, or its scripts were flushed) fails the pipeline, and the scripts are
         loaded and the pipeline sent again; what it did the first time is done again as any
-        retried write is (``apply`` is compare-and-set on the subject's version)."""
+        retried write is (``apply`` is compare-and-set on the subject's version, and positions
+        queued after changes are recorded only if all of them applied in that pipeline)."""
         for attempt in range(2):
             pipe = self.redis.pipeline(transaction=False)
             queue(pipe)
@@ -194,8 +211,9 @@ class Store:
             except NoScriptError:
                 if attempt:
                     raise
-                logger.info("Redis does not hold the store's scripts: loading one again")
-                await self.redis.script_load(script.script)
+                logger.info("Redis does not hold the store's scripts: loading them again")
+                for script in scripts:
+                    await self.redis.script_load(script.script)
         raise AssertionError("unreachable")
 
     async def load(
@@ -213,7 +231,7 @@ class Store:
             for sid in subject_ids:
                 _evalsha(pipe, self._load, [k.state(sid), k.events(sid), k.waiting(sid)], [])
 
-        replies = await self._scripted(self._load, queue)
+        replies = await self._scripted(queue, self._load)
         if server is not None:
             _same_server(replies[0], server)
             replies = replies[1:]
@@ -273,10 +291,17 @@ class Store:
         await self.adopt_dictionary()
         return bool(kept)
 
-    async def apply(self, changes: Sequence[SubjectChange]) -> list[int]:
-        """Apply each change atomically; returns each new version, or -1 where it conflicted."""
+    async def apply(
+        self, changes: Sequence[SubjectChange], advance: Advance | None = None
+    ) -> list[int]:
+        """Apply each change atomically; returns each new version, or -1 where it conflicted.
+
+        ``advance``: positions recorded in the same round trip (as ``advance`` does), after
+        the changes and only if every one of them applied (its ``recorded`` says how it went).
+        """
         current, server = self.packing.current, self._server
         restore = current is not None and self._stored_on != server
+        applied = self.keys.applied(uuid.uuid4().hex) if advance is not None else None
 
         def queue(pipe: Pipeline) -> None:
             if current is not None and restore:
@@ -286,12 +311,20 @@ class Store:
                 pipe.hsetnx(self.keys.packing, CURRENT, current.id.hex())
             for change in changes:
                 keys = self._apply_keys(change.subject_id)
+                if applied is not None:
+                    keys.append(applied)
                 _evalsha(pipe, self._apply, keys, self._apply_args(change))
+            if advance is not None and applied is not None:
+                args = [len(changes), *self._advance_args(advance.positions, advance.floors)]
+                _evalsha(pipe, self._advance, [self.keys.positions, applied], args)
 
-        replies = await self._scripted(self._apply, queue)
+        replies = await self._scripted(queue, self._apply, self._advance)
         if restore:
             self._stored_on = server
             replies = replies[2:]
+        if advance is not None:
+            outcome = int(replies.pop())
+            advance.recorded = None if outcome == 2 else bool(outcome)
         return [int(v) for v in replies]
 
     def _apply_keys(self, sid: str) -> list[str]:
@@ -345,12 +378,19 @@ class Store:
         partition may have a floor and no new position (checked, not moved)."""
         if not positions:
             return True
+        args = self._advance_args(positions, floors)
+        return bool(await self._advance(keys=[self.keys.positions], args=args))
+
+    @staticmethod
+    def _advance_args(
+        positions: dict[tuple[str, int], int], floors: dict[tuple[str, int], int] | None
+    ) -> list[Any]:
         floors = floors or {}
         args: list[Any] = []
         for key in positions.keys() | floors.keys():
             topic, partition = key
             args += [f"{topic}|{partition}", positions.get(key, -1), floors.get(key, -1)]
-        return bool(await self._advance(keys=[self.keys.positions], args=args))
+        return args
 
     async def positions(self) -> dict[tuple[str, int], int]:
         raw = await self.redis.hgetall(self.keys.positions)

@@ -4,6 +4,8 @@ workers' group has committed past them: the worker takes those messages in again
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from streams.intake import Incoming
 from streams.logread import LogReadError, read_log
 from streams.recovery import Recovery, StateLostError
 from streams.store.eventpacking import Trainer
+from streams.store.store import Store
 from tests import factories as f
 from tests.integration.harness import Harness, random_uscc, wait_for
 from tests.integration.test_processor import Letters
@@ -47,21 +50,25 @@ def _penalties_published(harness: Harness, count: int) -> tuple[list[str], list[
     subjects = [random_uscc() for _ in range(count)]
     for n, subject in enumerate(subjects):
         harness.publish(f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 1, n + 1)))
+    return subjects, _read_back(harness, count)
+
+
+def _read_back(harness: Harness, count: int) -> list[Incoming]:
+    """The ``count`` messages published to the input topics, as the input log holds them."""
     inputs = list(harness.settings.topics.inputs)
 
     def published() -> list[Incoming] | None:
         try:  # the namespace's topics are new: a partition may have no leader yet
-            log = read_log(harness.settings, inputs)
+            found = [
+                Incoming(str(m.topic()), m.partition() or 0, m.offset() or 0, m.key(), m.value())
+                for batch in read_log(harness.settings, inputs)  # read as it is iterated
+                for m in batch
+            ]
         except LogReadError:
             return None
-        found = [
-            Incoming(str(m.topic()), m.partition() or 0, m.offset() or 0, m.key(), m.value())
-            for batch in log
-            for m in batch
-        ]
         return found if len(found) == count else None
 
-    return subjects, wait_for(published, 60, f"the {count} penalties read back")
+    return wait_for(published, 60, f"the {count} messages read back")
 
 
 def test_a_worker_takes_in_again_what_redis_lost(tmp_path: Path) -> None:
@@ -217,20 +224,35 @@ def test_a_delivery_asks_redis_for_its_run_id_once_for_its_first_batch(tmp_path:
         harness.close()
 
 
+# The store's scripts by the hash EVALSHA names them with.
+SCRIPTS = {
+    hashlib.sha1(
+        resources.files("streams.store").joinpath(f"{name}.lua").read_bytes()
+    ).hexdigest(): name
+    for name in ("load", "apply", "advance")
+}
+
+
+def _named(args: tuple[Any, ...]) -> str:
+    name = str(args[0]).upper()
+    return SCRIPTS.get(str(args[1]), name) if name == "EVALSHA" else name
+
+
 @pytest.fixture
 def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What the workers' asyncio clients send, one entry per round trip: a command's name, or
-    the names of a pipeline's commands joined by "+"."""
+    """What the workers' asyncio clients send, one entry per round trip: a command's name (a
+    script call: the script's), or the names in a pipeline, each once, joined by "+"."""
     sent: list[str] = []
     command = AsyncRedis.execute_command
     pipeline = Pipeline.execute
 
     async def one(self: AsyncRedis, *args: Any, **options: Any) -> Any:
-        sent.append(str(args[0]).upper())
+        sent.append(_named(args))
         return await command(self, *args, **options)
 
     async def many(self: Pipeline, *args: Any, **options: Any) -> Any:
-        sent.append("+".join(sorted({str(c[0][0]).upper() for c in self.command_stack})))
+        names = [_named(c[0]) for c in self.command_stack]
+        sent.append("+".join(dict.fromkeys(names)))
         return await pipeline(self, *args, **options)
 
     monkeypatch.setattr(AsyncRedis, "execute_command", one)
@@ -238,11 +260,9 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-def test_a_batch_asks_for_the_run_id_with_its_first_read(
-    tmp_path: Path, round_trips: list[str]
-) -> None:
-    """A batch after the first: the clock, the run id with the subjects read, their change,
-    the positions recorded. Four round trips, the run id not one of its own."""
+def test_a_batch_waits_for_redis_three_times(tmp_path: Path, round_trips: list[str]) -> None:
+    """A batch after the first: the clock (a Redis clock here), the run id with the subjects
+    read, the positions recorded with their changes."""
     harness = Harness(tmp_path)
     try:
         harness.set_clock(at(2024, 6, 1))
@@ -266,7 +286,7 @@ def test_a_batch_asks_for_the_run_id_with_its_first_read(
                 await platform.redis.aclose()
 
         asyncio.run(work())
-        assert sent == ["GET", "EVALSHA+INFO", "EVALSHA", "EVALSHA"]
+        assert sent == ["GET", "INFO+load", "apply+advance"]
         assert all(harness.state(subject) for subject in subjects)
     finally:
         harness.close()
@@ -319,5 +339,107 @@ def test_a_batch_finds_a_restarted_redis_before_it_writes(tmp_path: Path) -> Non
         asyncio.run(work())
         assert all(harness.state(subject) for subject in subjects)
         assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
+    finally:
+        harness.close()
+
+
+def test_positions_go_with_the_changes_only_if_every_change_applied(
+    tmp_path: Path, round_trips: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer changes one of the batch's subjects between its read and its change: that
+    change does not apply, the positions queued after it are not recorded, and they are once
+    the subject is planned again and applied."""
+    harness = Harness(tmp_path)
+    try:
+        harness.set_clock(at(2024, 6, 1))
+        subjects, messages = _penalties_published(harness, 4)
+        inputs = list(harness.settings.topics.inputs)
+        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
+        client = redis.Redis.from_url(harness.settings.redis_dsn)
+        keys = build_platform(harness.settings).keys
+        first, second = messages[:1], messages[1:]
+        raced = next(m.key.decode() for m in second if m.key is not None)
+        load, apply = Store.load, Store.apply
+        sent: list[str] = []
+        recorded_after_apply: list[dict[bytes, bytes]] = []
+
+        async def raced_load(self: Store, *args: Any, **options: Any) -> Any:
+            loaded = await load(self, *args, **options)
+            if not sent:  # the batch's first read: another writer changes a subject it read
+                client.hincrby(keys.state(raced), "version", 1)
+                sent.append(raced)
+            return loaded
+
+        async def watched_apply(self: Store, *args: Any, **options: Any) -> Any:
+            versions = await apply(self, *args, **options)
+            recorded_after_apply.append(client.hgetall(keys.positions))
+            return versions
+
+        async def work() -> None:
+            platform = build_platform(harness.settings)
+            try:
+                processor = platform.processor(Letters())
+                processor.trainer = Trainer(wanted=1)
+                recovery = Recovery(harness.settings, processor)
+                await recovery.delivery_gap(assigned)
+                await recovery.handle(first, assigned)
+                recorded_after_apply.clear()
+                round_trips.clear()
+                monkeypatch.setattr(Store, "load", raced_load)
+                monkeypatch.setattr(Store, "apply", watched_apply)
+                await recovery.handle(second, assigned)
+            finally:
+                await platform.redis.aclose()
+
+        asyncio.run(work())
+        assert sent == [raced]
+        assert round_trips == ["GET", "INFO+load", "apply+advance", "load", "apply", "advance"]
+        before = {f"{m.topic}|{m.partition}".encode(): str(m.offset + 1).encode() for m in first}
+        assert recorded_after_apply == [before, before]  # nothing of the batch while it applied
+        assert all(harness.state(subject) for subject in subjects)
+        assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
+    finally:
+        harness.close()
+
+
+def test_a_batch_with_feedback_records_its_positions_after_it(
+    tmp_path: Path, round_trips: list[str]
+) -> None:
+    """Feedback is written after the subjects' changes: the positions are recorded after it,
+    not with the changes (Redis losing the feedback's write would otherwise keep positions
+    past it)."""
+    harness = Harness(tmp_path)
+    try:
+        harness.set_clock(at(2024, 6, 1))
+        subject = random_uscc()
+        harness.publish(f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 1, 1)))
+        harness.publish(f.penalty(subject_id=subject, occurred_at=at(2024, 1, 2)))
+        harness.publish(f.feedback(subject_id=subject, notice_id="n-doesnotexist"))
+        messages = _read_back(harness, 3)
+        first = [m for m in messages if m.topic != harness.settings.topics.feedback][:1]
+        second = [m for m in messages if m not in first]
+        inputs = list(harness.settings.topics.inputs)
+        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
+        sent: list[str] = []
+
+        async def work() -> None:
+            platform = build_platform(harness.settings)
+            try:
+                processor = platform.processor(Letters())
+                processor.trainer = Trainer(wanted=1)
+                recovery = Recovery(harness.settings, processor)
+                await recovery.delivery_gap(assigned)
+                await recovery.handle(first, assigned)
+                round_trips.clear()
+                await recovery.handle(second, assigned)
+                sent.extend(round_trips)
+            finally:
+                await platform.redis.aclose()
+
+        asyncio.run(work())
+        assert sent[:3] == ["GET", "INFO+load", "apply"]
+        assert len(sent) > 4  # the feedback's own calls between
+        assert sent[-1] == "advance"
+        assert harness.version(subject) == 2  # both penalties applied
     finally:
         harness.close()
