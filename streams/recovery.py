@@ -10,19 +10,20 @@ only if every change applied (``Store.apply``); any other records them once it i
 also checks, as it records them, that the positions it recorded last are still there; if not,
 Redis lost writes.
 
-Before each delivery the consumer makes, and before each batch after its first, the worker asks
-Redis for its run id (its first batch counts on the delivery's question). A batch asks it in the
-same round trip as its first read of the subjects, before it writes anything
-(``Processor.handle``); a batch with no subjects to read asks it alone. When it is not the
-server the worker last wrote to (it restarted, or the worker has just started), the worker reads
-again, with a plain consumer, every assigned partition from its recorded position up to what the
-worker was delivered or its group has committed, and takes those messages in again: the worker
-puts them in its ordering buffer with what it holds (``gap``), so that they are processed in
-publishing order with the rest; ``ensure`` processes them at once. It does the same for
-partitions newly assigned to it: their last owner may have been holding messages it had consumed
-but not yet processed (``streams.ordering``). Processing is idempotent (events by id, notices by
-id, dead letters by source offset), so taking in again what Redis still had costs time, not
-correctness.
+Before each batch the worker asks Redis for its run id, in the same round trip as the batch's
+first read of the subjects and before it writes anything (``Processor.handle``; a batch with no
+subjects to read asks it alone). A delivery whose assignment changed, or the worker's first,
+asks before its messages join what is held (``delivery_gap``), and its first batch counts on
+that. When the run id is not the server the worker last wrote to (it restarted, or the worker
+has just started), the worker reads again, with a plain consumer, every assigned partition from
+its recorded position up to what the worker was delivered or its group has committed, and takes
+those messages in again: before a delivery, the worker puts them in its ordering buffer with
+what it holds (``gap``), so that they are processed in publishing order with the rest; found by
+a batch, ``ensure`` processes them at once, and what the buffer still holds of them comes again
+later, as duplicates. It does the same for partitions newly assigned to it: their last owner may
+have been holding messages it had consumed but not yet processed (``streams.ordering``).
+Processing is idempotent (events by id, notices by id, dead letters by source offset), so taking
+in again what Redis still had costs time, not correctness.
 """
 
 from __future__ import annotations
@@ -134,8 +135,13 @@ class Recovery:
         return len(messages)
 
     async def delivery_gap(self, assigned: Collection[Partition]) -> tuple[list[Stamped], bool]:
-        """``gap``, before a delivery's messages join what is held: the next batch handled
-        counts on it (one question to Redis less for every delivery)."""
+        """``gap``, before a delivery's messages join what is held, when the assignment changed
+        or the worker has not asked Redis for its run id yet: the next batch handled counts on
+        it. Otherwise nothing is asked here: the next batch asks for the run id with its first
+        read (``handle``), and a restart it finds is taken in at once (``ensure``)."""
+        if self._server is not None and set(assigned) == self._assigned:
+            self._checked = None
+            return [], False
         found = await self.gap(assigned)
         self._checked = frozenset(assigned)
         return found

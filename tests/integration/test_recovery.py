@@ -81,14 +81,7 @@ def test_a_worker_takes_in_again_what_redis_lost(tmp_path: Path) -> None:
             harness.publish(f.penalty(subject_id=subject, serious=n % 2 == 0, occurred_at=decided))
             harness.publish(f.objection_filed(subject_id=subject, occurred_at=at(2024, 3, 1 + n)))
         inputs = list(harness.settings.topics.inputs)
-        messages = [
-            Incoming(
-                str(m.topic()), int(m.partition() or 0), int(m.offset() or 0), m.key(), m.value()
-            )
-            for batch in read_log(harness.settings, inputs)
-            for m in batch
-        ]
-        assert len(messages) == 24
+        messages = _read_back(harness, 24)
         ends: dict[tuple[str, int], int] = {}
         for m in messages:
             ends[(m.topic, m.partition)] = max(ends.get((m.topic, m.partition), 0), m.offset + 1)
@@ -261,8 +254,9 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_a_batch_waits_for_redis_three_times(tmp_path: Path, round_trips: list[str]) -> None:
-    """A batch after the first: the clock (a Redis clock here), the run id with the subjects
-    read, the positions recorded with their changes."""
+    """A delivery after the first, of the same partitions, asks nothing; its batch asks for the
+    clock (a Redis clock here), for the run id with the subjects read, and records the positions
+    with their changes."""
     harness = Harness(tmp_path)
     try:
         harness.set_clock(at(2024, 6, 1))
@@ -280,6 +274,7 @@ def test_a_batch_waits_for_redis_three_times(tmp_path: Path, round_trips: list[s
                 await recovery.delivery_gap(assigned)
                 await recovery.handle(messages[:1], assigned)
                 round_trips.clear()
+                await recovery.delivery_gap(assigned)  # another delivery, the same partitions
                 await recovery.handle(messages[1:], assigned)
                 sent.extend(round_trips)
             finally:
@@ -441,5 +436,42 @@ def test_a_batch_with_feedback_records_its_positions_after_it(
         assert len(sent) > 4  # the feedback's own calls between
         assert sent[-1] == "advance"
         assert harness.version(subject) == 2  # both penalties applied
+    finally:
+        harness.close()
+
+
+def test_a_restart_between_deliveries_is_found_by_the_next_batch(tmp_path: Path) -> None:
+    """The first delivery asks for the run id and nothing of it is ready yet (held in the
+    ordering buffer); Redis restarts; the next delivery asks nothing, and its batch finds the
+    restart with its read: what the worker was delivered is taken in again at once, the held
+    messages with it."""
+    harness = Harness(tmp_path)
+    try:
+        harness.set_clock(at(2024, 6, 1))
+        subjects, messages = _penalties_published(harness, 4)
+        inputs = list(harness.settings.topics.inputs)
+        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
+        held, batch = messages[:2], messages[2:]
+        client = redis.Redis.from_url(harness.settings.redis_dsn)
+        keys = build_platform(harness.settings).keys
+
+        async def work() -> None:
+            platform = build_platform(harness.settings)
+            try:
+                processor = platform.processor(Letters())
+                processor.trainer = Trainer(wanted=1)
+                recovery = Recovery(harness.settings, processor)
+                await recovery.delivery_gap(assigned)
+                recovery.delivered(held)
+                await asyncio.to_thread(stack.restart, harness.settings, "redis", kill=False)
+                await _reconnected(platform.redis)
+                assert await recovery.delivery_gap(assigned) == ([], False)
+                await recovery.handle(batch, assigned)
+            finally:
+                await platform.redis.aclose()
+
+        asyncio.run(work())
+        assert all(harness.state(subject) for subject in subjects)
+        assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
     finally:
         harness.close()
