@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 import redis
-from confluent_kafka.admin import AdminClient
 
 from creditflow.departments import load_departments
 from creditflow.settings import Settings
 from tests.conftest import RunCli
+from tests.integration.harness import delete_groups, delete_topics
 
 pytestmark = pytest.mark.integration
 
@@ -34,10 +34,10 @@ def namespace() -> Iterator[str]:
     name = f"b{uuid.uuid4().hex[:8]}"
     yield name
     settings = Settings(topic_prefix=f"{name}.")
-    client = AdminClient(settings.kafka_client_config())
-    client.delete_topics(settings.topics.all(load_departments().ids()))
-    groups = [f"creditflow-{name}", f"creditflow-{name}-w1", f"creditflow-{name}-w2"]
-    client.delete_consumer_groups(groups)
+    delete_topics(settings, settings.topics.all(load_departments().ids()))
+    delete_groups(
+        settings, [f"creditflow-{name}", f"creditflow-{name}-w1", f"creditflow-{name}-w2"]
+    )
 
 
 def ratios(node: Any) -> Iterator[tuple[str, Any]]:

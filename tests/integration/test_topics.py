@@ -13,6 +13,7 @@ from creditflow.admin import admin_client, ensure_topics
 from creditflow.departments import load_departments
 from creditflow.errors import ConfigurationError
 from creditflow.settings import Settings
+from tests.integration.harness import delete_topics
 
 pytestmark = pytest.mark.integration
 
@@ -25,12 +26,11 @@ def admin(settings: Settings) -> AdminClient:
 
 
 @pytest.fixture
-def scratch_topics(admin: AdminClient) -> Iterator[list[str]]:
+def scratch_topics(settings: Settings) -> Iterator[list[str]]:
     """Names a test may create; deleted afterwards."""
     names: list[str] = []
     yield names
-    if names:
-        admin.delete_topics(names, operation_timeout=10)
+    delete_topics(settings, names)
 
 
 def test_init_twice_creates_nothing_the_second_time(cli: RunCli, settings: Settings) -> None:
