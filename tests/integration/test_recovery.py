@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from redis.asyncio.client import Pipeline
 from redis.asyncio.client import Redis as AsyncRedis
 
 from creditflow.devstack import stack
-from streams.bootstrap import build_platform
+from streams.bootstrap import Platform, build_platform
 from streams.digest import read_digest
 from streams.intake import Incoming
 from streams.logread import LogReadError, read_log
@@ -253,38 +255,33 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-def test_a_batch_waits_for_redis_three_times(tmp_path: Path, round_trips: list[str]) -> None:
-    """A delivery after the first, of the same partitions, asks nothing; its batch asks for the
-    clock (a Redis clock here), for the run id with the subjects read, and records the positions
-    with their changes."""
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    """A namespace of one's own on the stack, its clock set."""
     harness = Harness(tmp_path)
     try:
         harness.set_clock(at(2024, 6, 1))
-        subjects, messages = _penalties_published(harness, 2)
-        inputs = list(harness.settings.topics.inputs)
-        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
-        sent: list[str] = []
-
-        async def work() -> None:
-            platform = build_platform(harness.settings)
-            try:
-                processor = platform.processor(Letters())
-                processor.trainer = Trainer(wanted=1)  # the first batch makes the dictionary
-                recovery = Recovery(harness.settings, processor)
-                await recovery.delivery_gap(assigned)
-                await recovery.handle(messages[:1], assigned)
-                round_trips.clear()
-                await recovery.delivery_gap(assigned)  # another delivery, the same partitions
-                await recovery.handle(messages[1:], assigned)
-                sent.extend(round_trips)
-            finally:
-                await platform.redis.aclose()
-
-        asyncio.run(work())
-        assert sent == ["GET", "INFO+load", "apply+advance"]
-        assert all(harness.state(subject) for subject in subjects)
+        yield harness
     finally:
         harness.close()
+
+
+def _assigned(harness: Harness) -> list[tuple[str, int]]:
+    """Every input partition: what a single worker is assigned."""
+    partitions = range(harness.settings.topic_partitions)
+    return [(t, p) for t in harness.settings.topics.inputs for p in partitions]
+
+
+@asynccontextmanager
+async def _recovery(harness: Harness) -> AsyncIterator[tuple[Recovery, Platform]]:
+    """A worker's recovery and platform; its first batch makes the event dictionary."""
+    platform = build_platform(harness.settings)
+    try:
+        processor = platform.processor(Letters())
+        processor.trainer = Trainer(wanted=1)
+        yield Recovery(harness.settings, processor), platform
+    finally:
+        await platform.redis.aclose()
 
 
 async def _reconnected(client: AsyncRedis) -> None:
@@ -298,180 +295,158 @@ async def _reconnected(client: AsyncRedis) -> None:
     await client.ping()
 
 
-def test_a_batch_finds_a_restarted_redis_before_it_writes(tmp_path: Path) -> None:
+def _positions(harness: Harness) -> int:
+    """The sum of the positions Redis holds: the messages recorded as taken in."""
+    client = redis.Redis.from_url(harness.settings.redis_dsn)
+    keys = build_platform(harness.settings).keys
+    return sum(int(v) for v in client.hvals(keys.positions))
+
+
+def test_a_batch_waits_for_redis_three_times(harness: Harness, round_trips: list[str]) -> None:
+    """A delivery after the first, of the same partitions, asks nothing; its batch asks for the
+    clock (a Redis clock here), for the run id with the subjects read, and records the positions
+    with their changes."""
+    subjects, messages = _penalties_published(harness, 2)
+    assigned = _assigned(harness)
+    sent: list[str] = []
+
+    async def work() -> None:
+        async with _recovery(harness) as (recovery, _):
+            await recovery.delivery_gap(assigned)
+            await recovery.handle(messages[:1], assigned)
+            round_trips.clear()
+            await recovery.delivery_gap(assigned)  # another delivery, the same partitions
+            await recovery.handle(messages[1:], assigned)
+            sent.extend(round_trips)
+
+    asyncio.run(work())
+    assert sent == ["GET", "INFO+load", "apply+advance"]
+    assert all(harness.state(subject) for subject in subjects)
+
+
+def test_a_batch_finds_a_restarted_redis_before_it_writes(harness: Harness) -> None:
     """Redis restarts between two batches and comes back without the first one's writes: the
     second batch finds the new run id with its first read, and what was lost is taken in again
     before the batch is, so the positions it records are whole (else the batch would find the
     loss only as it recorded them, StateLostError)."""
-    harness = Harness(tmp_path)
-    try:
-        harness.set_clock(at(2024, 6, 1))
-        subjects, messages = _penalties_published(harness, 6)
-        inputs = list(harness.settings.topics.inputs)
-        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
-        client = redis.Redis.from_url(harness.settings.redis_dsn)
-        keys = build_platform(harness.settings).keys
-        first, second = messages[:3], messages[3:]
-        lost = [m.key.decode() for m in first if m.key is not None]
+    subjects, messages = _penalties_published(harness, 6)
+    assigned = _assigned(harness)
+    client = redis.Redis.from_url(harness.settings.redis_dsn)
+    first, second = messages[:3], messages[3:]
+    lost = [m.key.decode() for m in first if m.key is not None]
 
-        async def work() -> None:
-            platform = build_platform(harness.settings)
-            try:
-                processor = platform.processor(Letters())
-                processor.trainer = Trainer(wanted=1)  # the first batch makes the dictionary
-                recovery = Recovery(harness.settings, processor)
-                await recovery.delivery_gap(assigned)
-                await recovery.handle(first, assigned)
-                await asyncio.to_thread(stack.restart, harness.settings, "redis", kill=False)
-                for subject in lost:
-                    client.delete(keys.state(subject), keys.events(subject))
-                client.delete(keys.positions)
-                await _reconnected(platform.redis)
-                await recovery.handle(second, assigned)
-            finally:
-                await platform.redis.aclose()
+    async def work() -> None:
+        async with _recovery(harness) as (recovery, platform):
+            await recovery.delivery_gap(assigned)
+            await recovery.handle(first, assigned)
+            await asyncio.to_thread(stack.restart, harness.settings, "redis", kill=False)
+            for subject in lost:
+                client.delete(platform.keys.state(subject), platform.keys.events(subject))
+            client.delete(platform.keys.positions)
+            await _reconnected(platform.redis)
+            await recovery.handle(second, assigned)
 
-        asyncio.run(work())
-        assert all(harness.state(subject) for subject in subjects)
-        assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
-    finally:
-        harness.close()
+    asyncio.run(work())
+    assert all(harness.state(subject) for subject in subjects)
+    assert _positions(harness) == len(messages)
 
 
 def test_positions_go_with_the_changes_only_if_every_change_applied(
-    tmp_path: Path, round_trips: list[str], monkeypatch: pytest.MonkeyPatch
+    harness: Harness, round_trips: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another writer changes one of the batch's subjects between its read and its change: that
     change does not apply, the positions queued after it are not recorded, and they are once
     the subject is planned again and applied."""
-    harness = Harness(tmp_path)
-    try:
-        harness.set_clock(at(2024, 6, 1))
-        subjects, messages = _penalties_published(harness, 4)
-        inputs = list(harness.settings.topics.inputs)
-        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
-        client = redis.Redis.from_url(harness.settings.redis_dsn)
-        keys = build_platform(harness.settings).keys
-        first, second = messages[:1], messages[1:]
-        raced = next(m.key.decode() for m in second if m.key is not None)
-        load, apply = Store.load, Store.apply
-        sent: list[str] = []
-        recorded_after_apply: list[dict[bytes, bytes]] = []
+    subjects, messages = _penalties_published(harness, 4)
+    assigned = _assigned(harness)
+    client = redis.Redis.from_url(harness.settings.redis_dsn)
+    keys = build_platform(harness.settings).keys
+    first, second = messages[:1], messages[1:]
+    raced = next(m.key.decode() for m in second if m.key is not None)
+    load, apply = Store.load, Store.apply
+    sent: list[str] = []
+    recorded_after_apply: list[dict[bytes, bytes]] = []
 
-        async def raced_load(self: Store, *args: Any, **options: Any) -> Any:
-            loaded = await load(self, *args, **options)
-            if not sent:  # the batch's first read: another writer changes a subject it read
-                client.hincrby(keys.state(raced), "version", 1)
-                sent.append(raced)
-            return loaded
+    async def raced_load(self: Store, *args: Any, **options: Any) -> Any:
+        loaded = await load(self, *args, **options)
+        if not sent:  # the batch's first read: another writer changes a subject it read
+            client.hincrby(keys.state(raced), "version", 1)
+            sent.append(raced)
+        return loaded
 
-        async def watched_apply(self: Store, *args: Any, **options: Any) -> Any:
-            versions = await apply(self, *args, **options)
-            recorded_after_apply.append(client.hgetall(keys.positions))
-            return versions
+    async def watched_apply(self: Store, *args: Any, **options: Any) -> Any:
+        versions = await apply(self, *args, **options)
+        recorded_after_apply.append(client.hgetall(keys.positions))
+        return versions
 
-        async def work() -> None:
-            platform = build_platform(harness.settings)
-            try:
-                processor = platform.processor(Letters())
-                processor.trainer = Trainer(wanted=1)
-                recovery = Recovery(harness.settings, processor)
-                await recovery.delivery_gap(assigned)
-                await recovery.handle(first, assigned)
-                recorded_after_apply.clear()
-                round_trips.clear()
-                monkeypatch.setattr(Store, "load", raced_load)
-                monkeypatch.setattr(Store, "apply", watched_apply)
-                await recovery.handle(second, assigned)
-            finally:
-                await platform.redis.aclose()
+    async def work() -> None:
+        async with _recovery(harness) as (recovery, _):
+            await recovery.delivery_gap(assigned)
+            await recovery.handle(first, assigned)
+            recorded_after_apply.clear()
+            round_trips.clear()
+            monkeypatch.setattr(Store, "load", raced_load)
+            monkeypatch.setattr(Store, "apply", watched_apply)
+            await recovery.handle(second, assigned)
 
-        asyncio.run(work())
-        assert sent == [raced]
-        assert round_trips == ["GET", "INFO+load", "apply+advance", "load", "apply", "advance"]
-        before = {f"{m.topic}|{m.partition}".encode(): str(m.offset + 1).encode() for m in first}
-        assert recorded_after_apply == [before, before]  # nothing of the batch while it applied
-        assert all(harness.state(subject) for subject in subjects)
-        assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
-    finally:
-        harness.close()
+    asyncio.run(work())
+    assert sent == [raced]
+    assert round_trips == ["GET", "INFO+load", "apply+advance", "load", "apply", "advance"]
+    before = {f"{m.topic}|{m.partition}".encode(): str(m.offset + 1).encode() for m in first}
+    assert recorded_after_apply == [before, before]  # nothing of the batch while it applied
+    assert all(harness.state(subject) for subject in subjects)
+    assert _positions(harness) == len(messages)
 
 
 def test_a_batch_with_feedback_records_its_positions_after_it(
-    tmp_path: Path, round_trips: list[str]
+    harness: Harness, round_trips: list[str]
 ) -> None:
     """Feedback is written after the subjects' changes: the positions are recorded after it,
     not with the changes (Redis losing the feedback's write would otherwise keep positions
     past it)."""
-    harness = Harness(tmp_path)
-    try:
-        harness.set_clock(at(2024, 6, 1))
-        subject = random_uscc()
-        harness.publish(f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 1, 1)))
-        harness.publish(f.penalty(subject_id=subject, occurred_at=at(2024, 1, 2)))
-        harness.publish(f.feedback(subject_id=subject, notice_id="n-doesnotexist"))
-        messages = _read_back(harness, 3)
-        first = [m for m in messages if m.topic != harness.settings.topics.feedback][:1]
-        second = [m for m in messages if m not in first]
-        inputs = list(harness.settings.topics.inputs)
-        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
-        sent: list[str] = []
+    subject = random_uscc()
+    harness.publish(f.penalty(subject_id=subject, serious=True, occurred_at=at(2024, 1, 1)))
+    harness.publish(f.penalty(subject_id=subject, occurred_at=at(2024, 1, 2)))
+    harness.publish(f.feedback(subject_id=subject, notice_id="n-doesnotexist"))
+    messages = _read_back(harness, 3)
+    first = [m for m in messages if m.topic != harness.settings.topics.feedback][:1]
+    second = [m for m in messages if m not in first]
+    assigned = _assigned(harness)
+    sent: list[str] = []
 
-        async def work() -> None:
-            platform = build_platform(harness.settings)
-            try:
-                processor = platform.processor(Letters())
-                processor.trainer = Trainer(wanted=1)
-                recovery = Recovery(harness.settings, processor)
-                await recovery.delivery_gap(assigned)
-                await recovery.handle(first, assigned)
-                round_trips.clear()
-                await recovery.handle(second, assigned)
-                sent.extend(round_trips)
-            finally:
-                await platform.redis.aclose()
+    async def work() -> None:
+        async with _recovery(harness) as (recovery, _):
+            await recovery.delivery_gap(assigned)
+            await recovery.handle(first, assigned)
+            round_trips.clear()
+            await recovery.handle(second, assigned)
+            sent.extend(round_trips)
 
-        asyncio.run(work())
-        assert sent[:3] == ["GET", "INFO+load", "apply"]
-        assert len(sent) > 4  # the feedback's own calls between
-        assert sent[-1] == "advance"
-        assert harness.version(subject) == 2  # both penalties applied
-    finally:
-        harness.close()
+    asyncio.run(work())
+    assert sent[:3] == ["GET", "INFO+load", "apply"]
+    assert len(sent) > 4  # the feedback's own calls between
+    assert sent[-1] == "advance"
+    assert harness.version(subject) == 2  # both penalties applied
 
 
-def test_a_restart_between_deliveries_is_found_by_the_next_batch(tmp_path: Path) -> None:
+def test_a_restart_between_deliveries_is_found_by_the_next_batch(harness: Harness) -> None:
     """The first delivery asks for the run id and nothing of it is ready yet (held in the
     ordering buffer); Redis restarts; the next delivery asks nothing, and its batch finds the
     restart with its read: what the worker was delivered is taken in again at once, the held
     messages with it."""
-    harness = Harness(tmp_path)
-    try:
-        harness.set_clock(at(2024, 6, 1))
-        subjects, messages = _penalties_published(harness, 4)
-        inputs = list(harness.settings.topics.inputs)
-        assigned = [(t, p) for t in inputs for p in range(harness.settings.topic_partitions)]
-        held, batch = messages[:2], messages[2:]
-        client = redis.Redis.from_url(harness.settings.redis_dsn)
-        keys = build_platform(harness.settings).keys
+    subjects, messages = _penalties_published(harness, 4)
+    assigned = _assigned(harness)
+    held, batch = messages[:2], messages[2:]
 
-        async def work() -> None:
-            platform = build_platform(harness.settings)
-            try:
-                processor = platform.processor(Letters())
-                processor.trainer = Trainer(wanted=1)
-                recovery = Recovery(harness.settings, processor)
-                await recovery.delivery_gap(assigned)
-                recovery.delivered(held)
-                await asyncio.to_thread(stack.restart, harness.settings, "redis", kill=False)
-                await _reconnected(platform.redis)
-                assert await recovery.delivery_gap(assigned) == ([], False)
-                await recovery.handle(batch, assigned)
-            finally:
-                await platform.redis.aclose()
+    async def work() -> None:
+        async with _recovery(harness) as (recovery, platform):
+            await recovery.delivery_gap(assigned)
+            recovery.delivered(held)
+            await asyncio.to_thread(stack.restart, harness.settings, "redis", kill=False)
+            await _reconnected(platform.redis)
+            assert await recovery.delivery_gap(assigned) == ([], False)
+            await recovery.handle(batch, assigned)
 
-        asyncio.run(work())
-        assert all(harness.state(subject) for subject in subjects)
-        assert sum(int(v) for v in client.hvals(keys.positions)) == len(messages)
-    finally:
-        harness.close()
+    asyncio.run(work())
+    assert all(harness.state(subject) for subject in subjects)
+    assert _positions(harness) == len(messages)
