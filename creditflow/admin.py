@@ -108,3 +108,56 @@ def group_members(admin: AdminClient, group: str, patience: float = GROUP_PATIEN
                 raise StackError(
                     f"Kafka did not describe the consumer group {group} in {patience:g} s"
                 ) from None
+
+
+def delete_topics(admin: AdminClient, topics: Sequence[str]) -> None:
+    """Delete ``topics``, waiting for the broker's answers: an admin client dropped before its
+    request is answered deletes nothing. A topic that is not deleted (missing, say) is logged.
+    Deletion finishes after the answers: a topic created again under the same name at once
+    may fail."""
+    if not topics:
+        return
+    for topic, future in admin.delete_topics(list(topics), operation_timeout=30).items():
+        try:
+            future.result()
+        except KafkaException as exc:
+            logger.debug("topic %s not deleted: %s", topic, exc)
+
+
+def delete_groups(admin: AdminClient, groups: Sequence[str], patience: float) -> None:
+    """Delete the consumer ``groups``. A broker that has just started answers "coordinator load
+    in progress" until it has read its groups back: such a group is asked for again, for up to
+    ``patience`` seconds (then ``StackError``), or its committed offsets would outlive topics
+    created again under the same names. A group that is missing or has members is logged."""
+    deadline = time.monotonic() + patience
+    left = list(groups)
+    while left:
+        again = []
+        for group, future in admin.delete_consumer_groups(left, request_timeout=10).items():
+            try:
+                future.result()
+            except KafkaException as exc:
+                if not retry_deletion(exc.args[0]):
+                    logger.debug("consumer group %s not deleted: %s", group, exc)
+                elif time.monotonic() > deadline:
+                    raise StackError(f"consumer group {group} not deleted: {exc}") from exc
+                else:
+                    again.append(group)
+        left = again
+        if left:
+            time.sleep(0.3)
+
+
+def retry_deletion(error: KafkaError) -> bool:
+    """Whether a group's deletion failed for now only (the broker is loading or moving its
+    groups), not because the group is missing or has members."""
+    return bool(error.retriable()) or error.code() in _COORDINATOR_BUSY
+
+
+_COORDINATOR_BUSY = frozenset(
+    {
+        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+        KafkaError.COORDINATOR_NOT_AVAILABLE,
+        KafkaError.NOT_COORDINATOR,
+    }
+)

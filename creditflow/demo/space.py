@@ -13,12 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
-from creditflow.admin import admin_client, ensure_topics, group_members, partition_counts
+from creditflow.admin import (
+    admin_client,
+    delete_groups,
+    delete_topics,
+    ensure_topics,
+    group_members,
+    partition_counts,
+)
 from creditflow.demo.errors import DemoError
 from creditflow.departments import DepartmentRegistry
+from creditflow.errors import StackError
 from creditflow.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -90,53 +97,17 @@ class Space:
             )
 
     def _drop_groups(self, admin: AdminClient) -> None:
-        """Delete the namespace's groups. A broker that has just started answers "coordinator
-        load in progress" until it has read its groups back: such a group is asked for again,
-        or its committed offsets would outlive the topics recreated under the same names."""
         groups = [self.group, *(self.subscriber_group(d) for d in self.departments.ids())]
-        deadline = time.monotonic() + TOPIC_TIMEOUT
-        while groups:
-            again = []
-            for group, future in admin.delete_consumer_groups(groups, request_timeout=10).items():
-                try:
-                    future.result()
-                except KafkaException as exc:
-                    if not retry_deletion(exc.args[0]):
-                        logger.debug("consumer group %s not deleted: %s", group, exc)
-                    elif time.monotonic() > deadline:
-                        raise DemoError(f"consumer group {group} not deleted: {exc}") from exc
-                    else:
-                        again.append(group)
-            groups = again
-            if groups:
-                time.sleep(0.3)
+        try:
+            delete_groups(admin, groups, TOPIC_TIMEOUT)
+        except StackError as exc:
+            raise DemoError(str(exc)) from exc
 
     def _drop_topics(self, admin: AdminClient) -> None:
         existing = [t for t in self.topics if t in partition_counts(admin)]
-        if not existing:
-            return
-        for topic, future in admin.delete_topics(existing, operation_timeout=30).items():
-            try:
-                future.result()
-            except KafkaException as exc:
-                logger.debug("topic %s not deleted: %s", topic, exc)
+        delete_topics(admin, existing)
         # Deletion finishes after the call returns; creating a topic before would fail.
         _wait(lambda: not set(existing) & set(partition_counts(admin)), "old topics to go")
-
-
-def retry_deletion(error: KafkaError) -> bool:
-    """Whether a group's deletion failed for now only (the broker is loading or moving its
-    groups), not because the group is missing or has members."""
-    return bool(error.retriable()) or error.code() in _COORDINATOR_BUSY
-
-
-_COORDINATOR_BUSY = frozenset(
-    {
-        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
-        KafkaError.COORDINATOR_NOT_AVAILABLE,
-        KafkaError.NOT_COORDINATOR,
-    }
-)
 
 
 def _delete_keys(client: redis.Redis, prefix: str) -> None:

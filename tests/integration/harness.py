@@ -11,18 +11,24 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import redis
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 from stdnum.cn import uscc
 
-from creditflow.admin import ensure_topics
+from creditflow.admin import (
+    GROUP_PATIENCE,
+    admin_client,
+    delete_groups,
+    delete_topics,
+    ensure_topics,
+)
 from creditflow.departments import load_departments
 from creditflow.settings import Settings
 from producers import DepartmentPublisher
@@ -68,35 +74,6 @@ def stored_events(client: redis.Redis, prefix: str) -> dict[str, set[str]]:
         for key in client.scan_iter(f"{glob_escape(prefix)}{{*}}:state", count=1000)
     ]
     return StoredEvents(client, Keys(prefix)).ids(subjects)
-
-
-def delete_topics(settings: Settings, names: Sequence[str]) -> None:
-    """Delete ``names`` (those that exist), waiting for the broker's answer: an admin client
-    dropped before its request is answered deletes nothing, and the topics of every test would
-    pile up in the broker until it runs out of open files."""
-    if not names:
-        return
-    admin = AdminClient(settings.kafka_client_config())
-    for future in admin.delete_topics(list(names), operation_timeout=30).values():
-        try:
-            future.result(timeout=60)
-        except KafkaException as exc:
-            if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
-                raise
-
-
-def delete_groups(settings: Settings, groups: Sequence[str]) -> None:
-    """Delete the consumer ``groups`` (those that exist and are empty), waiting for the answer."""
-    admin = AdminClient(settings.kafka_client_config())
-    for future in admin.delete_consumer_groups(list(groups), request_timeout=30).values():
-        try:
-            future.result(timeout=60)
-        except KafkaException as exc:
-            if exc.args[0].code() not in (
-                KafkaError.GROUP_ID_NOT_FOUND,
-                KafkaError.NON_EMPTY_GROUP,
-            ):
-                raise
 
 
 def free_port() -> int:
@@ -270,8 +247,9 @@ class Harness:
         keys = list(self.redis.scan_iter(f"{self.settings.redis_prefix}*", count=1000))
         if keys:
             self.redis.delete(*keys)
-        delete_topics(self.settings, self.topics)
-        delete_groups(self.settings, [self.settings.app_id])
+        admin = admin_client(self.settings)
+        delete_topics(admin, self.topics)
+        delete_groups(admin, [self.settings.app_id], GROUP_PATIENCE)
 
 
 @contextmanager

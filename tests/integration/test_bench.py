@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import redis
 
+from creditflow.admin import GROUP_PATIENCE, admin_client, delete_groups, delete_topics
 from creditflow.departments import load_departments
 from creditflow.settings import Settings
 from tests.conftest import RunCli
-from tests.integration.harness import delete_groups, delete_topics
 
 pytestmark = pytest.mark.integration
 
@@ -34,10 +34,10 @@ def namespace() -> Iterator[str]:
     name = f"b{uuid.uuid4().hex[:8]}"
     yield name
     settings = Settings(topic_prefix=f"{name}.")
-    delete_topics(settings, settings.topics.all(load_departments().ids()))
-    delete_groups(
-        settings, [f"creditflow-{name}", f"creditflow-{name}-w1", f"creditflow-{name}-w2"]
-    )
+    admin = admin_client(settings)
+    delete_topics(admin, settings.topics.all(load_departments().ids()))
+    groups = [f"creditflow-{name}", f"creditflow-{name}-w1", f"creditflow-{name}-w2"]
+    delete_groups(admin, groups, GROUP_PATIENCE)
 
 
 def ratios(node: Any) -> Iterator[tuple[str, Any]]:

@@ -13,9 +13,8 @@ import pytest
 import redis
 from confluent_kafka import Consumer, Producer
 
-from creditflow.admin import ensure_topics
+from creditflow.admin import admin_client, delete_topics, ensure_topics
 from creditflow.settings import Settings
-from tests.integration.harness import delete_topics
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +32,7 @@ def topic(settings: Settings, unique_name: Callable[[str], str]) -> Iterator[str
     name = unique_name("test.stack")
     ensure_topics(settings, [name])
     yield name
-    delete_topics(settings, [name])
+    delete_topics(admin_client(settings), [name])
 
 
 def test_second_up_is_fast_and_says_already_running(cli: RunCli) -> None:

@@ -9,11 +9,10 @@ import pytest
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
-from creditflow.admin import admin_client, ensure_topics
+from creditflow.admin import admin_client, delete_topics, ensure_topics
 from creditflow.departments import load_departments
 from creditflow.errors import ConfigurationError
 from creditflow.settings import Settings
-from tests.integration.harness import delete_topics
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +29,7 @@ def scratch_topics(settings: Settings) -> Iterator[list[str]]:
     """Names a test may create; deleted afterwards."""
     names: list[str] = []
     yield names
-    delete_topics(settings, names)
+    delete_topics(admin_client(settings), names)
 
 
 def test_init_twice_creates_nothing_the_second_time(cli: RunCli, settings: Settings) -> None:

@@ -1,10 +1,10 @@
-"""Which failures to delete a consumer group are asked again (creditflow.demo.space)."""
+"""Which failures to delete a consumer group are asked again (creditflow.admin)."""
 
 from __future__ import annotations
 
 from confluent_kafka import KafkaError
 
-from creditflow.demo.space import retry_deletion
+from creditflow.admin import retry_deletion
 
 
 def test_a_broker_still_loading_or_moving_its_groups_is_asked_again() -> None:
