@@ -156,9 +156,10 @@ class _Intake:
     async def _take_in(self, messages: list[Stamped]) -> None:
         partitions = self.assigned()
         self.reorder.assign(partitions)  # what is held of revoked partitions is dropped
-        # Before anything of this delivery: what Redis lost, what a partition's last owner
-        # held (and what was dropped here if it comes back) is read again (streams.recovery)
-        # and joins what is held, in publishing order with the rest.
+        # Before anything of a delivery whose partitions changed (or the worker's first): what
+        # Redis lost, what a partition's last owner held (and what was dropped here if it comes
+        # back) is read again (streams.recovery) and joins what is held, in publishing order
+        # with the rest. Otherwise the batch finds a Redis that restarted with its first read.
         again, restarted = await retry_forever(
             "recovering the state", functools.partial(self.recovery.delivery_gap, partitions)
         )
