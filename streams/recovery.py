@@ -87,8 +87,8 @@ class Recovery:
         checked, self._checked = self._checked, None
         server = None
         if checked != frozenset(assigned):
-            if self._server is not None and set(assigned) == self._assigned:
-                server = self._server  # only the run id to ask: with the batch's first read
+            if self._only_run_id_to_ask(assigned):
+                server = self._server  # asked with the batch's first read
             else:
                 await self.ensure(assigned)
         self.delivered(batch)
@@ -105,6 +105,11 @@ class Recovery:
             advance.recorded = await self.processor.store.advance(advance.positions, advance.floors)
         self._recorded(advance)
         return report
+
+    def _only_run_id_to_ask(self, assigned: Collection[Partition]) -> bool:
+        """Whether all ``gap`` would ask is the run id: the worker knows the server it last
+        wrote to and has the partitions it checked last."""
+        return self._server is not None and set(assigned) == self._assigned
 
     async def _advance(self, batch: Sequence[Incoming], *, checked: bool) -> None:
         positions = _positions(batch)
@@ -139,7 +144,7 @@ class Recovery:
         or the worker has not asked Redis for its run id yet: the next batch handled counts on
         it. Otherwise nothing is asked here: the next batch asks for the run id with its first
         read (``handle``), and a restart it finds is taken in at once (``ensure``)."""
-        if self._server is not None and set(assigned) == self._assigned:
+        if self._only_run_id_to_ask(assigned):
             self._checked = None
             return [], False
         found = await self.gap(assigned)

@@ -314,7 +314,7 @@ class Store:
                 if applied is not None:
                     keys.append(applied)
                 _evalsha(pipe, self._apply, keys, self._apply_args(change))
-            if advance is not None and applied is not None:
+            if advance is not None:
                 args = [len(changes), *self._advance_args(advance.positions, advance.floors)]
                 _evalsha(pipe, self._advance, [self.keys.positions, applied], args)
 

@@ -177,8 +177,9 @@ def _run_id_questions(client: redis.Redis) -> int:
 
 
 def test_a_delivery_asks_redis_for_its_run_id_once_for_its_first_batch(tmp_path: Path) -> None:
-    """The delivery's question covers its first batch; every further batch, and a batch tried
-    again after Redis lost writes, asks again."""
+    """The first delivery's question covers its first batch; every further batch (a later
+    delivery's with the same partitions too), and a batch tried again after Redis lost writes,
+    asks again."""
     harness = Harness(tmp_path)
     try:
         harness.set_clock(at(2024, 6, 1))
