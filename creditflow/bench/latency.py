@@ -4,6 +4,10 @@ its subject reaching a department (finance's B01 INITIATE, 限制参与政府采
 New companies are penalised (a company's id reaches finance unmasked), among permits for other
 new subjects; events are produced at a steady rate, and the time each penalty was produced is
 kept on our side (not in the event), as is the time its notice arrived.
+
+Its floor, the Kafka hop: the same producer and probe with Kafka alone between them, the same
+events at the same rate through a topic of their own. A notice's way holds two such hops (the
+event to the worker, the notice to the department) with the platform between them.
 """
 
 from __future__ import annotations
@@ -12,13 +16,15 @@ import random
 import statistics
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import redis
-from confluent_kafka import Message, TopicPartition
+from confluent_kafka import Message, Producer, TopicPartition
 
+from creditflow.admin import admin_client, delete_topics, ensure_topics
 from creditflow.bench.errors import BenchError
 from creditflow.bench.workload import bulk_producer
 from creditflow.demo import identities as ids
@@ -31,7 +37,7 @@ from schemas.codec import decode, encode_model
 from schemas.enums import SubjectKind
 from schemas.errors import ContractError
 from schemas.events import Event
-from streams.logread import log_range, read_consumer
+from streams.logread import LogReadError, log_range, read_consumer
 from streams.policy import Policy
 
 #: (topic kind, key, value, the penalised company or None).
@@ -39,6 +45,8 @@ Offered = tuple[str, bytes, bytes, str | None]
 PROBE_DEPARTMENT, PROBE_MEASURE = "finance", "B01"
 SERIOUS_SHARE = 0.1
 WAIT_AFTER = 120.0  # seconds to wait for the last notices once publishing ends
+#: The Kafka hop's topic, under the bench's prefix.
+HOP_TOPIC = "kafka-hop"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +71,25 @@ class Latency:
     redis_compacted_seconds: float = 0.0
 
 
-class NoticeProbe(threading.Thread):
-    """When the first B01 INITIATE about each subject reached finance's topic."""
+class Probe(threading.Thread):
+    """When each awaited message reached ``topic`` from its end on: the first arrival of each id
+    ``identify`` finds in a message (monotonic seconds), and when it was produced (its Kafka
+    timestamp, wall seconds)."""
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(name="notice-probe", daemon=True)
-        topic = settings.topics.notice(PROBE_DEPARTMENT)
+    def __init__(
+        self,
+        settings: Settings,
+        topic: str,
+        identify: Callable[[Message], str | None],
+        name: str = "probe",
+    ) -> None:
+        super().__init__(name=name, daemon=True)
         self.consumer = read_consumer(settings, **{"fetch.wait.max.ms": 10})
-        ends = log_range(self.consumer, [topic]).ends  # only notices from now on
+        ends = log_range(self.consumer, [topic]).ends  # only messages from now on
         self.consumer.assign([TopicPartition(t, p, offset) for (t, p), offset in ends.items()])
+        self.identify = identify
         self.received: dict[str, float] = {}  # monotonic seconds
-        # When the worker's relay produced each notice: its Kafka timestamp, wall seconds.
-        self.produced: dict[str, float] = {}
+        self.produced: dict[str, float] = {}  # the message's Kafka timestamp, wall seconds
         self._stop_requested = threading.Event()
 
     def arrived(self, wait: float = 0.05) -> list[Message]:
@@ -93,25 +108,39 @@ class NoticeProbe(threading.Thread):
                     arrived = time.monotonic()
                     if message.error() is not None:
                         continue
-                    try:
-                        name, datum = decode(message.value() or b"")
-                    except ContractError:
-                        continue
-                    if (
-                        name == "MeasureNotified"
-                        and datum["measure_id"] == PROBE_MEASURE
-                        and datum["action"] == "INITIATE"
-                    ):
-                        subject = datum["subject_id"]
-                        if subject not in self.received:
-                            self.received[subject] = arrived
-                            self.produced[subject] = message.timestamp()[1] / 1000
+                    awaited = self.identify(message)
+                    if awaited is not None and awaited not in self.received:
+                        self.received[awaited] = arrived
+                        self.produced[awaited] = message.timestamp()[1] / 1000
         finally:
             self.consumer.close()
 
     def stop(self) -> None:
         self._stop_requested.set()
         self.join(10)
+
+
+class NoticeProbe(Probe):
+    """When the first B01 INITIATE about each subject reached finance's topic."""
+
+    def __init__(self, settings: Settings) -> None:
+        topic = settings.topics.notice(PROBE_DEPARTMENT)
+        super().__init__(settings, topic, _probed_subject, "notice-probe")
+
+
+def _probed_subject(message: Message) -> str | None:
+    """The subject of a B01 INITIATE notice; None for any other message."""
+    try:
+        name, datum = decode(message.value() or b"")
+    except ContractError:
+        return None
+    if (
+        name == "MeasureNotified"
+        and datum["measure_id"] == PROBE_MEASURE
+        and datum["action"] == "INITIATE"
+    ):
+        return str(datum["subject_id"])
+    return None
 
 
 def offered_events(
@@ -188,6 +217,67 @@ def _rewrites(settings: Settings) -> int:
         client.close()
 
 
+@dataclass(frozen=True, slots=True)
+class _Offered:
+    """When each awaited message was produced (monotonic and wall seconds), and how long
+    producing them all took."""
+
+    monotonic: dict[str, float]
+    wall: dict[str, float]
+    seconds: float
+
+
+def _offer(
+    producer: Producer, messages: Sequence[tuple[str, bytes, bytes, str | None]], rate: float
+) -> _Offered:
+    """Produce (topic, key, value, awaited id or None) at ``rate`` messages a second, and wait
+    until Kafka has acknowledged every one."""
+    monotonic: dict[str, float] = {}
+    wall: dict[str, float] = {}
+    began = time.monotonic()
+    sent = 0
+    while sent < len(messages):
+        due = min(len(messages), int((time.monotonic() - began) * rate) + 1)
+        for topic, key, value, awaited in messages[sent:due]:
+            if awaited is not None:
+                monotonic[awaited] = time.monotonic()
+                wall[awaited] = time.time()
+            producer.produce(topic, value=value, key=key)
+        sent = due
+        producer.poll(0)
+        time.sleep(0.002)
+    seconds = time.monotonic() - began
+    if producer.flush(60):
+        raise BenchError("the offered messages were not all acknowledged")
+    return _Offered(monotonic, wall, seconds)
+
+
+def _through(
+    probe: Probe,
+    producer: Producer,
+    messages: Sequence[tuple[str, bytes, bytes, str | None]],
+    rate: float,
+) -> _Offered:
+    """Offer ``messages`` (``_offer``) with ``probe`` running, and wait up to ``WAIT_AFTER``
+    seconds until every awaited one reached it. The probe is stopped whatever happens."""
+    probe.start()
+    try:
+        offered = _offer(producer, messages, rate)
+        awaited = offered.monotonic.keys()
+        deadline = time.monotonic() + WAIT_AFTER
+        while len(probe.received.keys() & awaited) < len(awaited):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        return offered
+    finally:
+        probe.stop()
+
+
+def _percentiles(values: list[float]) -> list[float]:
+    return statistics.quantiles(values, n=100, method="inclusive")
+
+
 def measure(
     settings: Settings,
     events: list[Offered],
@@ -198,47 +288,30 @@ def measure(
     compacted = compact_redis(settings)
     rewrites_before = _rewrites(settings)
     probe = NoticeProbe(settings)
-    probe.start()
     producer = bulk_producer(settings, "creditflow-bench-latency", **{"linger.ms": 1})
-    topics = {kind: settings.topics.event(kind) for kind in {e[0] for e in events}}
-    published: dict[str, float] = {}
-    published_wall: dict[str, float] = {}  # to compare with the notices' Kafka timestamps
-    began = time.monotonic()
-    sent = 0
-    while sent < len(events):
-        due = min(len(events), int((time.monotonic() - began) * rate) + 1)
-        for kind, key, value, penalised in events[sent:due]:
-            if penalised is not None:
-                published[penalised] = time.monotonic()
-                published_wall[penalised] = time.time()
-            producer.produce(topics[kind], value=value, key=key)
-        sent = due
-        producer.poll(0)
-        time.sleep(0.002)
-    producing = time.monotonic() - began
-    if producer.flush(60):
-        raise BenchError("the latency events were not all acknowledged")
-    deadline = time.monotonic() + WAIT_AFTER
-    while len(set(published) & set(probe.received)) < len(published):
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    probe.stop()
+    offered = _through(
+        probe,
+        producer,
+        [
+            (settings.topics.event(kind), key, value, penalised)
+            for kind, key, value, penalised in events
+        ],
+        rate,
+    )
+    published = offered.monotonic
     delays = sorted(probe.received[s] - t for s, t in published.items() if s in probe.received)
     if len(delays) < 2:
         raise BenchError(
             f"only {len(delays)} of {len(published)} notices reached {PROBE_DEPARTMENT}"
         )
-    cuts = statistics.quantiles(delays, n=100, method="inclusive")
+    cuts = _percentiles(delays)
     # The same latency up to the worker's relay producing the notice (one machine, one clock).
-    to_produced = statistics.quantiles(
-        [probe.produced[s] - published_wall[s] for s in published if s in probe.produced],
-        n=100,
-        method="inclusive",
+    to_produced = _percentiles(
+        [probe.produced[s] - offered.wall[s] for s in published if s in probe.produced]
     )
     return Latency(
         offered_rate=rate,
-        achieved_rate=len(events) / producing,
+        achieved_rate=len(events) / offered.seconds,
         events=len(events),
         penalties=len(published),
         received=len(delays),
@@ -251,3 +324,67 @@ def measure(
         redis_rewrites=_rewrites(settings) - rewrites_before,
         redis_compacted_seconds=compacted,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaHop:
+    """Kafka alone: the latency measurement's producer to its probe, nothing in between, at the
+    same offered load on the same machine. A notice's way has two such hops (the event to the
+    worker, the notice to the department) and the platform between them."""
+
+    offered_rate: float
+    achieved_rate: float
+    messages: int
+    received: int
+    p50: float
+    p95: float
+    p99: float
+
+
+def kafka_hop(settings: Settings, events: list[Offered], rate: float) -> KafkaHop:
+    """Produce the ``events``' values at ``rate`` per second to a topic of their own (made for
+    it, deleted after), each under its index as key; how long each took to reach a consumer."""
+    topic = f"{settings.topic_prefix}{HOP_TOPIC}"
+    admin = admin_client(settings)
+    ensure_topics(settings, [topic])
+    try:
+        probe = probe_when_ready(lambda: Probe(settings, topic, _key, "hop-probe"))
+        producer = bulk_producer(settings, "creditflow-bench-hop", **{"linger.ms": 1})
+        messages = [
+            (topic, str(i).encode(), value, str(i)) for i, (_, _, value, _) in enumerate(events)
+        ]
+        offered = _through(probe, producer, messages, rate)
+    finally:
+        delete_topics(admin, [topic])
+    delays = sorted(
+        probe.received[k] - t for k, t in offered.monotonic.items() if k in probe.received
+    )
+    if len(delays) < len(messages):
+        raise BenchError(f"only {len(delays)} of {len(messages)} messages came back from Kafka")
+    cuts = _percentiles(delays)
+    return KafkaHop(
+        offered_rate=rate,
+        achieved_rate=len(messages) / offered.seconds,
+        messages=len(messages),
+        received=len(delays),
+        p50=cuts[49],
+        p95=cuts[94],
+        p99=cuts[98],
+    )
+
+
+def _key(message: Message) -> str | None:
+    key = message.key()
+    return None if key is None else key.decode()
+
+
+def probe_when_ready(make: Callable[[], Probe], patience: float = 60.0) -> Probe:
+    """A probe of a topic just made, once its partitions have leaders."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return make()
+        except LogReadError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from creditflow.bench.ceilings import Ceiling
-from creditflow.bench.latency import Latency
+from creditflow.bench.latency import KafkaHop, Latency
 from creditflow.bench.platform import PlatformRun
 from creditflow.bench.workload import Workload
 
@@ -57,6 +57,10 @@ def _ratio(value: float, ceiling: Ceiling) -> float:
     return round(value / ceiling.rate, 4) if ceiling.rate > 0 else 0.0
 
 
+def _times(value: float, floor: float) -> float:
+    return round(value / floor, 1) if floor > 0 else 0.0
+
+
 @dataclass
 class Figures:
     """Everything one run measured."""
@@ -67,6 +71,7 @@ class Figures:
     publish_seconds: float
     kafka: Ceiling
     redis: Ceiling
+    kafka_hop: KafkaHop  # the floor under the latency
     runs: list[PlatformRun]
     rebuild_seconds: float
     rebuild_digest_equal: bool
@@ -74,8 +79,8 @@ class Figures:
     latency: dict[int, Latency]  # by the number of workers
     subjects: int
 
-    @staticmethod
-    def latency_figures(measured: Latency) -> dict[str, Any]:
+    def latency_figures(self, measured: Latency) -> dict[str, Any]:
+        floor = self.kafka_hop
         return {
             "offered_events_per_second": measured.offered_rate,
             "achieved_events_per_second": round(measured.achieved_rate, 1),
@@ -88,6 +93,9 @@ class Figures:
             "max_seconds": round(measured.max, 4),
             "notice_produced_p50_seconds": round(measured.produced_p50, 4),
             "notice_produced_p99_seconds": round(measured.produced_p99, 4),
+            # How many times the bare Kafka hop (a notice's way has two, and the platform).
+            "ratio_p50_to_kafka_hop": _times(measured.p50, floor.p50),
+            "ratio_p99_to_kafka_hop": _times(measured.p99, floor.p99),
             "redis_rewrites_during": measured.redis_rewrites,
             "redis_compacted_before_seconds": round(measured.redis_compacted_seconds, 1),
         }
@@ -109,6 +117,7 @@ class Figures:
     def report(self) -> dict[str, Any]:
         first = self.runs[0]
         events = len(self.workload.messages)
+        rebuilt = events / self.rebuild_seconds
         return {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": self.machine,
@@ -126,6 +135,14 @@ class Figures:
                 "kafka_consumer_messages_per_second": round(self.kafka.rate, 1),
                 "redis_subject_updates_per_second": round(self.redis.rate, 1),
                 "redis_commands_per_second": round(self.redis.commands / self.redis.seconds, 1),
+                "kafka_hop": {
+                    "offered_messages_per_second": self.kafka_hop.offered_rate,
+                    "achieved_messages_per_second": round(self.kafka_hop.achieved_rate, 1),
+                    "messages": self.kafka_hop.messages,
+                    "p50_seconds": round(self.kafka_hop.p50, 5),
+                    "p95_seconds": round(self.kafka_hop.p95, 5),
+                    "p99_seconds": round(self.kafka_hop.p99, 5),
+                },
             },
             "platform": {f"workers_{run.workers}": self.platform(run) for run in self.runs},
             # The whole log was published before the workers started (a backlog to catch up on):
@@ -137,7 +154,9 @@ class Figures:
             },
             "rebuild": {
                 "seconds": round(self.rebuild_seconds, 3),
-                "events_per_second": round(events / self.rebuild_seconds, 1),
+                "events_per_second": round(rebuilt, 1),
+                "ratio_to_kafka_ceiling": _ratio(rebuilt, self.kafka),
+                "ratio_to_redis_ceiling": _ratio(rebuilt, self.redis),
                 "digest_equal": self.rebuild_digest_equal,
                 "stages_seconds": {k: round(v, 1) for k, v in self.rebuild_stages.items()},
             },
@@ -174,6 +193,14 @@ def table(figures: dict[str, Any]) -> Table:
         f"({c['redis_commands_per_second']:,.0f} cmds/s)",
         "",
     )
+    hop = c["kafka_hop"]
+    rows.add_row(
+        "floor: bare Kafka hop (produce → consume)",
+        f"p50 {hop['p50_seconds'] * 1000:,.1f} ms · p95 {hop['p95_seconds'] * 1000:,.1f} ms · "
+        f"p99 {hop['p99_seconds'] * 1000:,.1f} ms ({hop['messages']:,} msgs at "
+        f"{hop['offered_messages_per_second']:,.0f}/s)",
+        "",
+    )
     for name, run in figures["platform"].items():
         rows.add_row(
             f"platform, {name.replace('_', ' ')}",
@@ -190,6 +217,8 @@ def table(figures: dict[str, Any]) -> Table:
             f"p99 {measured['p99_seconds'] * 1000:,.0f} ms "
             f"(notice produced: p50 {measured['notice_produced_p50_seconds'] * 1000:,.0f} ms · "
             f"p99 {measured['notice_produced_p99_seconds'] * 1000:,.0f} ms)",
+            f"Kafka hop ×{measured['ratio_p50_to_kafka_hop']:,.0f} (p50) · "
+            f"×{measured['ratio_p99_to_kafka_hop']:,.0f} (p99); "
             f"Redis rewrites during it: {measured['redis_rewrites_during']}",
         )
     runs_same = figures.get("runs_digest_equal")
@@ -201,7 +230,12 @@ def table(figures: dict[str, Any]) -> Table:
         )
     rebuild = figures["rebuild"]
     same = "same digest" if rebuild["digest_equal"] else "[red]digest differs[/]"
-    rows.add_row("state rebuild", f"{rebuild['seconds']:.1f} s ({same})", "")
+    rows.add_row(
+        "state rebuild",
+        f"{rebuild['seconds']:.1f} s, {rebuild['events_per_second']:,.0f} events/s ({same})",
+        f"Kafka {rebuild['ratio_to_kafka_ceiling']:.3f} · "
+        f"Redis {rebuild['ratio_to_redis_ceiling']:.3f}",
+    )
     rows.add_row("Redis memory per subject", f"{mem['redis_bytes_per_subject']:,.0f} bytes", "")
     rows.add_row("worker RSS, peak", _mb(mem["worker_rss_peak_bytes"]), "")
     return rows

@@ -37,6 +37,8 @@ from streams.store.keys import Keys
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "bench"
+#: How long the Kafka hop is measured at most (s).
+HOP_SECONDS = 10.0
 T = TypeVar("T")
 
 
@@ -130,6 +132,8 @@ class Bench:
             say, "ceiling: Redis pipelined writes",
             lambda: ceilings.redis_ceiling(self.settings, load.messages),
         )  # fmt: skip
+        hop = timed(say, f"floor: bare Kafka hop at {o.latency_rate:,.0f} msgs/s", self._kafka_hop)
+        say(f"Kafka hop: p50 {hop.p50 * 1000:.1f} ms, p99 {hop.p99 * 1000:.1f} ms")
         runs: list[PlatformRun] = []
         rebuilt: tuple[float, bool, dict[str, float]] = (0.0, False, {})
         measured: dict[int, latency.Latency] = {}
@@ -167,6 +171,7 @@ class Bench:
             publish_seconds=published,
             kafka=kafka,
             redis=store,
+            kafka_hop=hop,
             runs=runs,
             rebuild_seconds=rebuilt[0],
             rebuild_digest_equal=rebuilt[1],
@@ -203,16 +208,27 @@ class Bench:
                     measured[workers] = self._latency(settings, workers, o.seed + index)
         return run, measured
 
-    def _latency(self, settings: Settings, workers: int, seed: int) -> latency.Latency:
-        """Latency with ``workers`` workers, on events of subjects of their own (``seed``)."""
-        o, say = self.options, self.say
-        offered = latency.offered_events(
+    def _kafka_hop(self) -> latency.KafkaHop:
+        """Kafka alone at the latency measurement's offered load, with its producer and probe and
+        its first events, for ``HOP_SECONDS`` (or the latency's duration if shorter)."""
+        o = self.options
+        seconds = min(o.latency_seconds, HOP_SECONDS)
+        offered = self._offered(o.seed, round(o.latency_rate * seconds))
+        return latency.kafka_hop(self.settings, offered, o.latency_rate)
+
+    def _offered(self, seed: int, count: int) -> list[latency.Offered]:
+        return latency.offered_events(
             seed,
-            round(o.latency_rate * o.latency_seconds),
+            count,
             self.departments,
             self.policy,
             datetime.combine(workload.LAST_DAY, clock_time(9), tzinfo=self.policy.tz),
         )
+
+    def _latency(self, settings: Settings, workers: int, seed: int) -> latency.Latency:
+        """Latency with ``workers`` workers, on events of subjects of their own (``seed``)."""
+        o, say = self.options, self.say
+        offered = self._offered(seed, round(o.latency_rate * o.latency_seconds))
         say(
             f"latency with {workers} worker(s) at {o.latency_rate:,.0f} events/s "
             f"for {o.latency_seconds:g} s …"

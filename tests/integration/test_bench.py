@@ -22,7 +22,7 @@ FIGURES = {
     "machine": ["cores", "ram_bytes", "python", "kafka_version"],
     "workload": ["events", "subjects", "generate_seconds", "publish_events_per_second"],
     "ceilings": ["kafka_consumer_messages_per_second", "redis_subject_updates_per_second"],
-    "rebuild": ["seconds", "digest_equal"],
+    "rebuild": ["seconds", "digest_equal", "ratio_to_kafka_ceiling", "ratio_to_redis_ceiling"],
     "memory": ["redis_bytes_per_subject", "worker_rss_peak_bytes"],
 }
 PLATFORM = ["events_per_second", "seconds", "ratio_to_kafka_ceiling", "ratio_to_redis_ceiling"]
@@ -73,8 +73,13 @@ def test_a_small_bench_measures_every_figure(namespace: str, tmp_path: Path, cli
         assert all(run[name] > 0 for name in PLATFORM), run
         assert run["events_stored"] == figures["workload"]["distinct_events"]
     found = list(ratios(figures))
-    assert len(found) == 4  # two runs, each against both ceilings
+    # Two runs and the rebuild, each against both ceilings; two latencies against the hop.
+    assert len(found) == 10, found
     assert all(isinstance(v, float) and v > 0 for _, v in found), found
+    # Kafka alone at the latency's offered load, for the latency's 5 s: its floor.
+    hop = figures["ceilings"]["kafka_hop"]
+    assert hop["messages"] == 5000, hop
+    assert 0 < hop["p50_seconds"] <= hop["p95_seconds"] <= hop["p99_seconds"], hop
     # Latency with two workers, then with one (the other stopped), each on subjects of its own.
     assert list(figures["latency"]) == ["workers_2", "workers_1"]
     for measured in figures["latency"].values():
@@ -82,8 +87,14 @@ def test_a_small_bench_measures_every_figure(namespace: str, tmp_path: Path, cli
         assert measured["notices_received"] == measured["penalties"]
         # Part of the way: the worker's relay produced the notice before it reached finance.
         assert measured["notice_produced_p50_seconds"] <= measured["p50_seconds"], measured
+        # A notice's way has two Kafka hops and the platform between them: above one hop alone.
+        assert measured["p50_seconds"] > hop["p50_seconds"], (measured, hop)
+        assert measured["ratio_p50_to_kafka_hop"] == pytest.approx(
+            measured["p50_seconds"] / hop["p50_seconds"], rel=0.05
+        )
         # Redis's append-only file was rewritten before the latency was measured, not during it.
         assert measured["redis_rewrites_during"] == 0
     assert int(redis_client.info("persistence")["aof_rewrites"]) >= rewrites_before + 2
     redis_client.close()
     assert "creditflow bench" in result.stdout
+    assert "bare Kafka hop" in result.stdout

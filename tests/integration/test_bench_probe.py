@@ -13,14 +13,13 @@ import pytest
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 
 from creditflow.bench.errors import BenchError
-from creditflow.bench.latency import NoticeProbe
+from creditflow.bench.latency import NoticeProbe, probe_when_ready
 from creditflow.bench.platform import PlatformUnderTest
 from creditflow.bench.run import bench_settings
 from creditflow.demo.space import Space
 from creditflow.departments import load_departments
 from creditflow.settings import Settings
 from producers.publisher import producer_config
-from streams.logread import LogReadError
 
 pytestmark = pytest.mark.integration
 
@@ -35,21 +34,9 @@ def space() -> Iterator[Space]:
     space.drop()
 
 
-def _probe(settings: Settings) -> NoticeProbe:
-    """A probe from the topic's end on, once the new topic's partitions have leaders."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            return NoticeProbe(settings)
-        except LogReadError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
 def test_a_lone_notice_is_taken_as_it_arrives(space: Space) -> None:
     settings = space.settings
-    probe = _probe(settings)
+    probe = probe_when_ready(lambda: NoticeProbe(settings))  # its topic is new
     producer = Producer(producer_config(settings, "creditflow-test-probe"))
     producer.produce(settings.topics.notice("finance"), key=b"subject", value=b"one notice")
     assert producer.flush(10) == 0
